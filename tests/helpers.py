@@ -1,0 +1,121 @@
+"""Run lessons the way a checker does: as subprocesses against the test server."""
+import importlib
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from types import ModuleType
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+
+
+def lesson_env(**extra: str) -> dict[str, str]:
+    """Return the environment a lesson runs in: this session's REDIS_URL, unbuffered."""
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    env.update(extra)
+    return env
+
+
+def run_lesson(name: str, *args: str, timeout: float = 20,
+               env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run ./<name> to completion and return the finished process (text output)."""
+    return subprocess.run([PYTHON, str(ROOT / name), *args], cwd=ROOT,
+                          env=env or lesson_env(), capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def import_lesson(name: str) -> ModuleType:
+    """Import a numbered lesson file (for example "1-redis_op") by its file name."""
+    return importlib.import_module(name)
+
+
+def describe(proc: subprocess.CompletedProcess) -> str:
+    """Say what was run and what came back, for a failure message."""
+    return (f"ran: {' '.join(map(str, proc.args))}\nexit: {proc.returncode}\n"
+            f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}")
+
+
+class Lesson:
+    """A lesson running in the background whose output lines can be awaited."""
+
+    def __init__(self, name: str, *args: str, env: dict[str, str] | None = None):
+        """Start ./<name> with its stdout and stderr read line by line."""
+        self.name = name
+        self.proc = subprocess.Popen(
+            [PYTHON, str(ROOT / name), *args], cwd=ROOT, env=env or lesson_env(),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.lines: list[str] = []
+        self.errors: list[str] = []
+        self._new: queue.Queue[str] = queue.Queue()
+        self._readers = [
+            threading.Thread(target=self._read, args=(self.proc.stdout, self.lines, True),
+                             daemon=True),
+            threading.Thread(target=self._read, args=(self.proc.stderr, self.errors, False),
+                             daemon=True)]
+        for reader in self._readers:
+            reader.start()
+
+    def _read(self, stream, into: list[str], notify: bool) -> None:
+        """Collect one stream's lines as they come."""
+        for line in stream:
+            into.append(line.rstrip("\n"))
+            if notify:
+                self._new.put(line)
+
+    def wait_for_line(self, text: str, timeout: float = 10) -> None:
+        """Wait until stdout has printed the line text, or fail with what it printed."""
+        deadline = time.monotonic() + timeout
+        while text not in self.lines:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or (self.proc.poll() is not None and self._new.empty()
+                                  and text not in self.lines):
+                if text in self.lines:
+                    break
+                raise AssertionError(
+                    f"{self.name} did not print {text!r} within {timeout}s\n"
+                    f"stdout: {self.lines}\nstderr: {self.errors}")
+            try:
+                self._new.get(timeout=min(remaining, 0.1))
+            except queue.Empty:
+                pass
+
+    def wait_for(self, predicate, timeout: float = 10, what: str = "condition") -> None:
+        """Wait until predicate(lines) is true, or fail showing the output so far."""
+        deadline = time.monotonic() + timeout
+        while not predicate(self.lines):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{self.name}: {what} not met within {timeout}s\n"
+                                     f"stdout: {self.lines}\nstderr: {self.errors}")
+            time.sleep(0.02)
+
+    def signal(self, signum: int = signal.SIGINT) -> None:
+        """Send a signal to the lesson's process."""
+        self.proc.send_signal(signum)
+
+    def wait(self, timeout: float = 15) -> int:
+        """Wait for the lesson to exit and its output to be read; return its status."""
+        status = self.proc.wait(timeout=timeout)
+        for reader in self._readers:
+            reader.join(timeout=5)
+        return status
+
+    def stop(self) -> None:
+        """Make sure the lesson is gone (SIGINT, then SIGKILL) and its pipes closed."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+        for reader in self._readers:
+            reader.join(timeout=5)
+
+    def __repr__(self) -> str:
+        """Show the lesson's output so far in failure messages."""
+        return f"<{self.name} stdout={self.lines} stderr={self.errors}>"

@@ -1,0 +1,64 @@
+"""Task 0: the committed dump.rdb and the embedded server that loads it."""
+import hashlib
+import subprocess
+import sys
+
+import redis
+
+import embedded_redis
+from tests.helpers import ROOT, lesson_env
+
+DUMP = ROOT / "dump.rdb"
+
+
+def sha(path) -> str:
+    """Return the sha256 of a file's bytes."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_dump_is_rdb_format_9_so_redis_6_2_and_7_both_load_it():
+    assert DUMP.read_bytes()[:9] == b"REDIS0009"
+
+
+def test_dump_holds_only_holberton_school(tmp_path):
+    before = sha(DUMP)
+    port = embedded_redis.free_port()
+    pid = embedded_redis.start_server(port, tmp_path, load_dump=True)
+    try:
+        client = redis.Redis(port=port, decode_responses=True)
+        assert client.keys("*") == ["Holberton"]
+        assert client.get("Holberton") == "School"
+        client.close()
+    finally:
+        embedded_redis.stop_server(pid)
+    assert sha(DUMP) == before
+
+
+def test_make_redis_start_never_writes_the_committed_dump(tmp_path):
+    before = sha(DUMP)
+    port = embedded_redis.free_port()
+    env = lesson_env(REDIS_URL=f"redis://127.0.0.1:{port}/0")
+    cli = [sys.executable, str(ROOT / "embedded_redis.py")]
+    started = subprocess.run([*cli, "start", "--dir", str(tmp_path)], env=env,
+                             capture_output=True, text=True, timeout=20)
+    assert started.returncode == 0, started.stderr
+    assert f"listening on 127.0.0.1:{port}" in started.stdout
+    try:
+        client = redis.Redis(port=port, decode_responses=True)
+        assert client.get("Holberton") == "School"
+        client.set("written", "by the test")
+        client.save()
+        client.close()
+    finally:
+        stopped = subprocess.run([*cli, "stop", "--dir", str(tmp_path)], env=env,
+                                 capture_output=True, text=True, timeout=20)
+    assert stopped.returncode == 0, stopped.stderr
+    assert sha(DUMP) == before
+    assert sha(tmp_path / "dump.rdb") != before
+
+
+def test_start_reports_a_server_already_answering(redis_server):
+    proc = subprocess.run([sys.executable, str(ROOT / "embedded_redis.py"), "start"],
+                          env=lesson_env(), capture_output=True, text=True, timeout=20)
+    assert proc.returncode == 0
+    assert proc.stdout.startswith("A Redis server already answers at 127.0.0.1:")

@@ -1,0 +1,151 @@
+"""What SPEC's "Everywhere" asks of every numbered lesson file, checked as a grader would."""
+import ast
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+import redis
+
+from tests.helpers import PYTHON, ROOT, describe, lesson_env
+
+LESSONS = sorted(p.name for p in ROOT.glob("[0-9]*.py"))
+# Files that are imported, not run (their lesson is the function they define).
+LIBRARY_ONLY = {"8-job.py"}
+SCRIPTS = [name for name in LESSONS if name not in LIBRARY_ONLY]
+PROJECT_FILES = sorted(str(p.relative_to(ROOT)) for p in ROOT.rglob("*.py")
+                       if ".venv" not in p.parts and not p.name[0].isdigit())
+
+
+def parse(name: str) -> ast.Module:
+    """Parse a lesson file."""
+    return ast.parse((ROOT / name).read_text(encoding="utf-8"))
+
+
+def definitions(tree: ast.Module):
+    """Yield every function and class defined anywhere in the tree."""
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            yield node
+
+
+def test_there_are_lessons():
+    assert "0-redis_client.py" in LESSONS and len(LESSONS) >= 6
+
+
+@pytest.mark.parametrize("name", LESSONS)
+def test_starts_with_the_python3_shebang(name):
+    first = (ROOT / name).read_text(encoding="utf-8").splitlines()[0]
+    assert first == "#!/usr/bin/env python3"
+
+
+@pytest.mark.parametrize("name", LESSONS)
+def test_is_executable_on_disk_and_in_git(name):
+    assert os.access(ROOT / name, os.X_OK), f"chmod +x {name}"
+    staged = subprocess.run(["git", "ls-files", "-s", name], cwd=ROOT,
+                            capture_output=True, text=True).stdout
+    if staged:  # tracked: the mode CI's clone gets
+        assert staged.startswith("100755"), f"git update-index --chmod=+x {name}"
+
+
+@pytest.mark.parametrize("name", LESSONS)
+def test_ends_with_a_newline(name):
+    assert (ROOT / name).read_bytes().endswith(b"\n")
+
+
+@pytest.mark.parametrize("name", LESSONS)
+def test_module_docstring_is_a_sentence(name):
+    proc = subprocess.run(
+        [PYTHON, "-c", f"print(__import__({name[:-3]!r}).__doc__)"], cwd=ROOT,
+        capture_output=True, text=True, env=lesson_env(), timeout=30)
+    doc = proc.stdout.strip()
+    assert proc.returncode == 0, describe(proc)
+    assert len(doc.split()) >= 5 and doc.rstrip().endswith("."), doc
+
+
+@pytest.mark.parametrize("name", LESSONS)
+def test_every_function_and_class_has_a_docstring(name):
+    missing = [f"{node.name} (line {node.lineno})" for node in definitions(parse(name))
+               if not ast.get_docstring(node)]
+    assert missing == []
+
+
+@pytest.mark.parametrize("name", LESSONS)
+def test_every_function_is_annotated(name):
+    missing = []
+    for node in definitions(parse(name)):
+        if isinstance(node, ast.ClassDef):
+            continue
+        args = node.args.posonlyargs + node.args.args + node.args.kwonlyargs
+        args = [a for a in args if a.arg not in ("self", "cls")]
+        args += [a for a in (node.args.vararg, node.args.kwarg) if a]
+        if node.returns is None or any(a.annotation is None for a in args):
+            missing.append(f"{node.name} (line {node.lineno})")
+    assert missing == []
+
+
+def test_lessons_pass_pycodestyle():
+    proc = subprocess.run([PYTHON, "-m", "pycodestyle", *LESSONS], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stdout
+
+
+def test_project_code_passes_pycodestyle():
+    proc = subprocess.run([PYTHON, "-m", "pycodestyle", "--max-line-length=100",
+                           *PROJECT_FILES], cwd=ROOT, capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 0, proc.stdout
+
+
+@pytest.mark.parametrize("name", LESSONS)
+def test_import_has_no_side_effects(name, redis_server):
+    """Importing connects to nothing, prints nothing and writes nothing."""
+    client = redis.Redis.from_url(redis_server)
+    connections = client.info("stats")["total_connections_received"]
+    proc = subprocess.run([PYTHON, "-c", f"import importlib; importlib.import_module("
+                           f"{name[:-3]!r})"], cwd=ROOT, env=lesson_env(),
+                          capture_output=True, text=True, timeout=30)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", ""), describe(proc)
+    # Only this test's own INFO call may have connected since.
+    assert client.info("stats")["total_connections_received"] == connections
+    assert client.dbsize() == 0
+    client.close()
+
+
+@pytest.mark.parametrize("name", SCRIPTS)
+def test_redis_down_prints_one_line_and_exits_1(name, closed_url):
+    started = time.monotonic()
+    proc = subprocess.run([PYTHON, str(ROOT / name)], cwd=ROOT,
+                          env=lesson_env(REDIS_URL=closed_url), capture_output=True,
+                          text=True, timeout=30)
+    elapsed = time.monotonic() - started
+    assert proc.returncode == 1, describe(proc)
+    assert proc.stdout == "", describe(proc)
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1, describe(proc)
+    assert lines[0].startswith("Redis client not connected to the server: Error 111"), lines
+    assert elapsed < 5, f"gave up after {elapsed:.1f}s"
+
+
+def test_wrong_password_is_one_line_too(tmp_path):
+    import embedded_redis
+    port = embedded_redis.free_port()
+    pid = embedded_redis.start_server(port, tmp_path, password="s3cret")
+    try:
+        good = subprocess.run([PYTHON, str(ROOT / "1-redis_op.py")], cwd=ROOT,
+                              env=lesson_env(REDIS_URL=f"redis://:s3cret@127.0.0.1:{port}/0"),
+                              capture_output=True, text=True, timeout=30)
+        bad = subprocess.run([PYTHON, str(ROOT / "0-redis_client.py")], cwd=ROOT,
+                             env=lesson_env(REDIS_URL=f"redis://:wrong@127.0.0.1:{port}/0"),
+                             capture_output=True, text=True, timeout=30)
+    finally:
+        embedded_redis.stop_server(pid)
+    assert good.returncode == 0 and good.stdout.splitlines()[-1] == "100", describe(good)
+    assert bad.returncode == 1 and bad.stdout == "", describe(bad)
+    assert bad.stderr.startswith("Redis client not connected to the server: ")
+    assert len(bad.stderr.splitlines()) == 1 and "Traceback" not in bad.stderr
+
+
+def test_python_version_is_supported():
+    assert sys.version_info >= (3, 10)

@@ -67,3 +67,11 @@ def background() -> Iterator:
     yield start
     for lesson in started:
         lesson.stop()
+
+
+@pytest.fixture
+def rq_connection(redis_server: str) -> Iterator[redis.Redis]:
+    """A bytes client on the test server, as RQ needs."""
+    client = redis.Redis.from_url(redis_server)
+    yield client
+    client.close()

@@ -119,3 +119,16 @@ class Lesson:
     def __repr__(self) -> str:
         """Show the lesson's output so far in failure messages."""
         return f"<{self.name} stdout={self.lines} stderr={self.errors}>"
+
+
+def wait_for_worker(connection, queue_name: str, count: int = 1, timeout: float = 10) -> None:
+    """Wait until count workers really listen on queue_name (so creators see them)."""
+    from rq import Queue
+
+    from rq_workers import live_workers
+    queue = Queue(queue_name, connection=connection)
+    deadline = time.monotonic() + timeout
+    while len(live_workers(queue)) < count:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no {count} live worker(s) on {queue_name} after {timeout}s")
+        time.sleep(0.05)

@@ -1,0 +1,30 @@
+"""Job functions the tests enqueue; real worker processes import them from here."""
+import time
+
+from rq import get_current_job
+
+
+def wait_for_twin(key: str, deadline: float = 5.0) -> int:
+    """Count in at key, then wait until a second job has counted in too.
+
+    Both jobs complete only if they run at the same time; one at a time, the
+    first fails after deadline seconds.
+    """
+    connection = get_current_job().connection
+    connection.incr(key)
+    stop = time.monotonic() + deadline
+    while int(connection.get(key)) < 2:
+        if time.monotonic() > stop:
+            raise TimeoutError("my twin never ran beside me")
+        time.sleep(0.01)
+    return 2
+
+
+def slow_job(key: str, seconds: float) -> str:
+    """Mark key as started, work for seconds, then print and return 'finished'."""
+    connection = get_current_job().connection
+    connection.set(key, "started")
+    time.sleep(seconds)
+    connection.set(key, "finished")
+    print("slow job finished", flush=True)
+    return "finished"

@@ -1,0 +1,90 @@
+"""Task 7: eleven jobs, progress events, blacklisted numbers, two jobs at a time."""
+import signal
+import time
+
+import pytest
+from rq import Queue
+
+from tests.helpers import describe, import_lesson, run_lesson, wait_for_worker
+
+QUEUE = "push_notification_code_2"
+BLACKLISTED = {"1": "4153518780", "2": "4153518781"}
+
+
+def expected_sending_lines():
+    """The nine lines the processor prints: every job that is not blacklisted."""
+    jobs = import_lesson("7-job_creator").JOBS
+    return sorted(f"Sending notification to {j['phoneNumber']}, with message: {j['message']}"
+                  for j in jobs if j["phoneNumber"] not in BLACKLISTED.values())
+
+
+def test_full_run_creator_and_processor(background, rq_connection):
+    processor = background("7-job_processor.py")
+    wait_for_worker(rq_connection, QUEUE, count=2)
+    creator = run_lesson("7-job_creator.py", timeout=30)
+    assert creator.returncode == 0 and creator.stderr == "", describe(creator)
+    lines = creator.stdout.splitlines()
+    assert lines[:11] == [f"Notification job created: {n}" for n in range(1, 12)], \
+        describe(creator)
+    for n in range(1, 12):
+        mine = [line for line in lines[11:] if line.startswith(f"Notification job {n} ")]
+        if str(n) in BLACKLISTED:
+            assert mine == [f"Notification job {n} 0% complete",
+                            f"Notification job {n} failed: Phone number "
+                            f"{BLACKLISTED[str(n)]} is blacklisted"], describe(creator)
+        else:
+            assert mine == [f"Notification job {n} 0% complete",
+                            f"Notification job {n} 50% complete",
+                            f"Notification job {n} completed"], describe(creator)
+    assert len(lines) == 11 + 2 * 2 + 9 * 3
+    processor.wait_for(lambda out: len(out) >= 9, what="nine Sending lines")
+    processor.signal(signal.SIGINT)
+    assert processor.wait() == 0
+    assert sorted(processor.lines) == expected_sending_lines()
+    assert processor.errors == []
+
+
+def test_two_jobs_really_run_at_the_same_time(background, rq_connection):
+    background("7-job_processor.py")
+    wait_for_worker(rq_connection, QUEUE, count=2)
+    queue = Queue(QUEUE, connection=rq_connection)
+    twins = [queue.enqueue("tests.jobs.wait_for_twin", "twins") for _ in range(2)]
+    for twin in twins:
+        for _ in range(200):
+            if twin.get_status(refresh=True) in ("finished", "failed"):
+                break
+            time.sleep(0.05)
+        assert twin.get_status() == "finished", twin.latest_result()
+
+
+def test_creator_without_worker_hints_and_exits(rq_connection):
+    proc = run_lesson("7-job_creator.py")
+    assert proc.returncode == 0, describe(proc)
+    assert proc.stdout.splitlines() == [f"Notification job created: {n}" for n in range(1, 12)]
+    assert "./7-job_processor.py" in proc.stderr and len(proc.stderr.splitlines()) == 1
+    assert Queue(QUEUE, connection=rq_connection).count == 11
+
+
+def test_blacklisted_number_fails_with_message():
+    lesson = import_lesson("7-job_processor")
+    with pytest.raises(ValueError) as error:
+        lesson.send_notification("4153518780", "hello")
+    assert str(error.value) == "Phone number 4153518780 is blacklisted"
+
+
+def test_send_notification_prints_for_other_numbers(capsys):
+    import_lesson("7-job_processor").send_notification("4153518743", "hi")
+    assert capsys.readouterr().out == "Sending notification to 4153518743, with message: hi\n"
+
+
+def test_ctrl_c_lets_both_running_jobs_finish(background, rq_connection, r):
+    processor = background("7-job_processor.py")
+    wait_for_worker(rq_connection, QUEUE, count=2)
+    queue = Queue(QUEUE, connection=rq_connection)
+    jobs = [queue.enqueue("tests.jobs.slow_job", key, 1.0) for key in ("a", "b")]
+    processor.wait_for(lambda _: r.get("a") == r.get("b") == "started", what="both started")
+    processor.signal(signal.SIGINT)
+    assert processor.wait(timeout=15) == 0
+    assert [job.get_status(refresh=True) for job in jobs] == ["finished", "finished"]
+    assert processor.lines == ["slow job finished"] * 2
+    assert processor.errors == []

@@ -43,6 +43,8 @@ def create_jobs(queue: Queue, func: str | Callable[..., Any],
                 **options: Any) -> list[Job]:
     """Enqueue func(item) for each item, in one round trip, with Kue-style ids.
 
+    An item None means a job with no argument.
+
     The ids are a block reserved from the shared counter with one INCRBY, so a
     list of jobs gets consecutive ids in list order.
     """
@@ -53,7 +55,8 @@ def create_jobs(queue: Queue, func: str | Callable[..., Any],
     first = last - len(items) + 1
     callbacks = {"on_success": Callback(on_success), "on_failure": Callback(on_failure)}
     return queue.enqueue_many([
-        Queue.prepare_data(func, args=(item,), job_id=str(first + n), retry=retry,
+        Queue.prepare_data(func, args=() if item is None else (item,),
+                           job_id=str(first + n), retry=retry,
                            **callbacks, **options)
         for n, item in enumerate(items)])
 

@@ -16,11 +16,14 @@ import logging
 import os
 import signal
 import sys
+import threading
+import time
 from collections.abc import Iterable
 from types import FrameType
 
 import redis
 from rq import Queue, SimpleWorker, Worker
+from rq.timeouts import TimerDeathPenalty
 
 from redis_connection import connect, fail_not_connected
 
@@ -138,3 +141,47 @@ def run_worker(queue_names: Iterable[str], preload: Iterable[str] = (),
         except SystemExit as stop:
             return stop.code if isinstance(stop.code, int) else 0
     return _run_children(queue_names, connection, processes, options)
+
+
+class ThreadWorker(SimpleWorker):
+    """A non-forking RQ worker that can run in a thread of a web app.
+
+    Only the main thread may install signal handlers or use SIGALRM, so this
+    worker installs none, times jobs out with a timer, and checks every second
+    whether ``stop()`` was called (it then finishes its running job first).
+    """
+
+    death_penalty_class = TimerDeathPenalty
+
+    def _install_signal_handlers(self) -> None:
+        """Leave signals to the app that hosts this worker."""
+
+    def dequeue_job_and_maintain_ttl(self, timeout: int | None,
+                                     max_idle_time: int | None = None):
+        """Wait for a job one second at a time, returning None once stop() was called."""
+        while not self._stop_requested:
+            result = super().dequeue_job_and_maintain_ttl(1, max_idle_time=1)
+            if result is not None:
+                return result
+        return None
+
+    def stop(self) -> None:
+        """Ask the worker to stop after its running job (a warm shutdown)."""
+        self._stop_requested = True
+
+
+def start_worker_thread(queue_names: list[str], connection: redis.Redis,
+                        timeout: float = 5.0) -> tuple[ThreadWorker, threading.Thread]:
+    """Start a ThreadWorker in a daemon thread; return once it listens on its queues."""
+    route_rq_logs()
+    worker = ThreadWorker(queue_names, connection=connection)
+    thread = threading.Thread(target=worker.work, kwargs={"logging_level": None},
+                              name=f"rq-{worker.name}", daemon=True)
+    thread.start()
+    queue = Queue(queue_names[0], connection=connection)
+    deadline = time.monotonic() + timeout
+    while worker.name not in {w.name for w in live_workers(queue)}:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError(f"the worker for {queue_names} did not start")
+        time.sleep(0.01)
+    return worker, thread

@@ -75,3 +75,41 @@ def rq_connection(redis_server: str) -> Iterator[redis.Redis]:
     client = redis.Redis.from_url(redis_server)
     yield client
     client.close()
+
+
+@pytest.fixture
+def serve_app() -> Iterator:
+    """Start lesson apps as real server processes; every one is stopped after the test."""
+    from tests.helpers import AppServer
+    started: list[AppServer] = []
+
+    def start(name: str, *args: str, **kwargs) -> AppServer:
+        app = AppServer(name, *args, **kwargs)
+        started.append(app)
+        return app
+
+    yield start
+    for app in started:
+        app.stop()
+
+
+@pytest.fixture
+def private_redis(tmp_path) -> Iterator:
+    """A second Redis server this test may stop and start again on the same port."""
+    class Private:
+        port = embedded_redis.free_port()
+        url = f"redis://127.0.0.1:{port}/0"
+        pid = None
+
+        def start(self) -> None:
+            self.pid = embedded_redis.start_server(self.port, tmp_path)
+
+        def stop(self) -> None:
+            embedded_redis.stop_server(self.pid)
+            self.pid = None
+
+    server = Private()
+    server.start()
+    yield server
+    if server.pid:
+        server.stop()

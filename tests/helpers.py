@@ -43,11 +43,12 @@ def describe(proc: subprocess.CompletedProcess) -> str:
 class Lesson:
     """A lesson running in the background whose output lines can be awaited."""
 
-    def __init__(self, name: str, *args: str, env: dict[str, str] | None = None):
-        """Start ./<name> with its stdout and stderr read line by line."""
+    def __init__(self, name: str, *args: str, env: dict[str, str] | None = None,
+                 argv: list[str] | None = None):
+        """Start ./<name> (or argv) with its stdout and stderr read line by line."""
         self.name = name
         self.proc = subprocess.Popen(
-            [PYTHON, str(ROOT / name), *args], cwd=ROOT, env=env or lesson_env(),
+            argv or [PYTHON, str(ROOT / name), *args], cwd=ROOT, env=env or lesson_env(),
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.lines: list[str] = []
         self.errors: list[str] = []
@@ -132,3 +133,57 @@ def wait_for_worker(connection, queue_name: str, count: int = 1, timeout: float 
         if time.monotonic() > deadline:
             raise AssertionError(f"no {count} live worker(s) on {queue_name} after {timeout}s")
         time.sleep(0.05)
+
+
+def http_get(url: str, timeout: float = 10) -> tuple[int, str, str]:
+    """GET url and return (status, body, content type), errors included."""
+    import urllib.error
+    import urllib.request
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status, response.read().decode(), response.headers["Content-Type"]
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode(), error.headers["Content-Type"]
+
+
+def hammer(urls: list[str], concurrency: int = 50) -> list[tuple[int, str, str]]:
+    """GET every url, concurrency at a time, and return the answers in order."""
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        return list(pool.map(http_get, urls))
+
+
+class AppServer(Lesson):
+    """A lesson's Flask app served by its own script on a free loopback port."""
+
+    def __init__(self, name: str, *args: str, port: int | None = None,
+                 env: dict[str, str] | None = None, ready_path: str = "/",
+                 gunicorn_workers: int = 0):
+        """Start the app (or gunicorn serving it) and wait until it answers on ready_path."""
+        from embedded_redis import free_port
+        self.port = port or free_port()
+        env = dict(env or lesson_env())
+        env["PORT"] = str(self.port)
+        argv = None
+        if gunicorn_workers:
+            argv = [PYTHON, "-m", "gunicorn", "-w", str(gunicorn_workers),
+                    "-b", f"127.0.0.1:{self.port}", f"{name[:-3]}:create_app()"]
+        super().__init__(name, *args, env=env, argv=argv)
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                http_get(self.url(ready_path), timeout=1)
+                return
+            except OSError:
+                if time.monotonic() > deadline or self.proc.poll() is not None:
+                    self.stop()
+                    raise AssertionError(f"{name} did not start: {self.errors}")
+                time.sleep(0.05)
+
+    def url(self, path: str) -> str:
+        """Return the full URL of path on this app."""
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def get(self, path: str) -> tuple[int, str, str]:
+        """GET path on this app."""
+        return http_get(self.url(path))

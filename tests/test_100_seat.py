@@ -1,0 +1,160 @@
+"""Task 100: seats sold through a queue: exactly 50 under any load, never negative."""
+import json
+import signal
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from rq import Queue
+
+from tests.helpers import hammer, import_lesson, lesson_env
+
+
+@pytest.fixture
+def seat():
+    """The 100-seat module."""
+    return import_lesson("100-seat")
+
+
+@pytest.fixture
+def app(seat, redis_server):
+    """The seat app on the test server; its queue consumer is stopped afterwards."""
+    application = seat.create_app(redis_server)
+    yield application
+    application.extensions["seat_processing"].stop()
+
+
+def body(response) -> str:
+    """The response body without Flask's trailing newline."""
+    return response.get_data(as_text=True).rstrip("\n")
+
+
+def test_launch_puts_50_seats_on_sale_as_a_string(app):
+    response = app.test_client().get("/available_seats")
+    assert (response.status_code, body(response)) == (200, '{"numberOfAvailableSeats":"50"}')
+    assert response.content_type == "application/json"
+
+
+def test_launch_keeps_seats_already_sold(seat, redis_server, r):
+    r.set("available_seats", 7)
+    seat.create_app(redis_server)
+    assert r.get("available_seats") == "7"
+    seat.create_app(redis_server, reset=True)
+    assert r.get("available_seats") == "50"
+
+
+def test_reserve_seat_queues_a_job(app, rq_connection, r):
+    response = app.test_client().get("/reserve_seat")
+    assert (response.status_code, body(response)) == (202, '{"status":"Reservation in process"}')
+    queue = Queue("reserve_seat", connection=rq_connection)
+    assert queue.job_ids == ["1"]
+    assert r.get("available_seats") == "50"
+
+
+def test_reservations_blocked_at_zero(app, r):
+    r.set("available_seats", 0)
+    response = app.test_client().get("/reserve_seat")
+    assert (response.status_code, body(response)) == (409, '{"status":"Reservation are blocked"}')
+
+
+def test_process_takes_seats_and_prints_outcomes(app, r, capfd):
+    client = app.test_client()
+    r.set("available_seats", 2)
+    for _ in range(3):
+        assert client.get("/reserve_seat").status_code == 202
+    response = client.get("/process")
+    assert (response.status_code, body(response)) == (200, '{"status":"Queue processing"}')
+    deadline = time.monotonic() + 10
+    lines: list[str] = []
+    while len(lines) < 3 and time.monotonic() < deadline:
+        lines += capfd.readouterr().out.splitlines()
+        time.sleep(0.05)
+    assert lines == ["Seat reservation job 1 completed", "Seat reservation job 2 completed",
+                     "Seat reservation job 3 failed: Not enough seats available"]
+    assert r.get("available_seats") == "0"
+    assert body(client.get("/reserve_seat")) == '{"status":"Reservation are blocked"}'
+
+
+def test_take_seat_never_goes_below_zero(seat, rq_connection, r):
+    r.set("available_seats", 0)
+    queue = Queue("reserve_seat", connection=rq_connection)
+    job = queue.enqueue("100-seat.take_seat")
+    from rq import SimpleWorker
+    handlers = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    try:
+        SimpleWorker([queue], connection=rq_connection).work(burst=True, logging_level="CRITICAL")
+    finally:
+        signal.signal(signal.SIGINT, handlers[0])
+        signal.signal(signal.SIGTERM, handlers[1])
+    assert job.get_status(refresh=True) == "failed"
+    assert "Not enough seats available" in job.latest_result().exc_string
+    assert r.get("available_seats") == "0"
+
+
+def test_200_reservations_and_3_process_calls_sell_exactly_50(serve_app, r, rq_connection):
+    app = serve_app("100-seat.py", ready_path="/available_seats")
+    urls = [app.url("/reserve_seat")] * 200
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        reservations = pool.submit(hammer, urls)
+        processing = [pool.submit(hammer, [app.url("/process")]) for _ in range(3)]
+        answers = reservations.result()
+        assert all(p.result()[0][0] == 200 for p in processing)
+    accepted = sum(1 for status, _, _ in answers if status == 202)
+    blocked = sum(1 for status, text, _ in answers
+                  if (status, text.strip()) == (409, '{"status":"Reservation are blocked"}'))
+    assert accepted + blocked == 200 and accepted >= 50
+    outcomes = lambda lines: [line for line in lines if line.startswith("Seat reservation job")]
+    app.wait_for(lambda lines: len(outcomes(lines)) >= accepted, timeout=30,
+                 what="every job's outcome")
+    completed = [line for line in app.lines if line.endswith(" completed")]
+    failed = [line for line in app.lines
+              if line.endswith(" failed: Not enough seats available")]
+    assert (len(completed), len(failed)) == (50, accepted - 50), app.lines
+    assert json.loads(app.get("/available_seats")[1]) == {"numberOfAvailableSeats": "0"}
+    assert app.get("/reserve_seat")[0] == 409
+    workers = rq_connection.smembers("rq:workers:reserve_seat")
+    assert len(workers) == 1, "a second /process started a competing consumer"
+
+
+def test_seats_survive_a_restart_unless_reset(serve_app, r):
+    app = serve_app("100-seat.py", ready_path="/available_seats")
+    app.get("/reserve_seat")
+    app.get("/process")
+    app.wait_for_line("Seat reservation job 1 completed")
+    app.signal(signal.SIGINT)
+    assert app.wait() == 0
+    again = serve_app("100-seat.py", ready_path="/available_seats")
+    assert json.loads(again.get("/available_seats")[1]) == {"numberOfAvailableSeats": "49"}
+    again.signal(signal.SIGTERM)
+    assert again.wait() == 0
+    reset = serve_app("100-seat.py", "--reset", ready_path="/available_seats")
+    assert json.loads(reset.get("/available_seats")[1]) == {"numberOfAvailableSeats": "50"}
+    variable = serve_app("100-seat.py", ready_path="/available_seats",
+                         env=lesson_env(RESET_SEATS="1"))
+    assert json.loads(variable.get("/available_seats")[1]) == {"numberOfAvailableSeats": "50"}
+
+
+def test_ctrl_c_lets_a_running_seat_job_finish(serve_app, r):
+    app = serve_app("100-seat.py", ready_path="/available_seats")
+    for _ in range(5):
+        app.get("/reserve_seat")
+    app.get("/process")
+    app.wait_for_line("Seat reservation job 5 completed")
+    app.signal(signal.SIGINT)
+    assert app.wait() == 0
+    assert not any("Traceback" in line for line in app.errors)
+    assert r.get("available_seats") == "45"
+
+
+def test_redis_down_is_503_json_and_the_app_recovers(serve_app, private_redis):
+    app = serve_app("100-seat.py", ready_path="/available_seats",
+                    env=lesson_env(REDIS_URL=private_redis.url))
+    private_redis.stop()
+    status, text, content_type = app.get("/available_seats")
+    assert (status, text.strip(), content_type) == (
+        503, '{"status":"Redis unavailable"}', "application/json")
+    status, text, _ = app.get("/reserve_seat")
+    assert (status, text.strip()) == (503, '{"status":"Reservation failed"}')
+    private_redis.start()  # an empty Redis: no seats key yet
+    assert app.get("/reserve_seat")[0] == 409
+    assert not any("Traceback" in line for line in app.errors)

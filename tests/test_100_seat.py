@@ -103,9 +103,8 @@ def test_200_reservations_and_3_process_calls_sell_exactly_50(serve_app, r, rq_c
     blocked = sum(1 for status, text, _ in answers
                   if (status, text.strip()) == (409, '{"status":"Reservation are blocked"}'))
     assert accepted + blocked == 200 and accepted >= 50
-    outcomes = lambda lines: [line for line in lines if line.startswith("Seat reservation job")]
-    app.wait_for(lambda lines: len(outcomes(lines)) >= accepted, timeout=30,
-                 what="every job's outcome")
+    app.wait_for(lambda lines: sum(line.startswith("Seat reservation job") for line in lines)
+                 >= accepted, timeout=30, what="every job's outcome")
     completed = [line for line in app.lines if line.endswith(" completed")]
     failed = [line for line in app.lines
               if line.endswith(" failed: Not enough seats available")]

@@ -1,0 +1,175 @@
+#!/usr/bin/env python3
+"""Run lessons as a student (and a checker) would: as processes, reading their output.
+
+Shared by ``make demo`` and the tests: a lesson run to completion, a lesson in
+the background whose lines can be awaited, an app served on a free port, and
+plain HTTP GETs against it.
+"""
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+PYTHON = sys.executable
+
+
+def lesson_env(**extra: str) -> dict[str, str]:
+    """Return the environment a lesson runs in: this session's REDIS_URL, unbuffered."""
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    env.update(extra)
+    return env
+
+
+def run_lesson(name: str, *args: str, timeout: float = 20,
+               env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run ./<name> to completion and return the finished process (text output)."""
+    return subprocess.run([PYTHON, str(ROOT / name), *args], cwd=ROOT,
+                          env=env or lesson_env(), capture_output=True, text=True,
+                          timeout=timeout)
+
+
+class Lesson:
+    """A lesson running in the background whose output lines can be awaited."""
+
+    def __init__(self, name: str, *args: str, env: dict[str, str] | None = None,
+                 argv: list[str] | None = None):
+        """Start ./<name> (or argv) with its stdout and stderr read line by line."""
+        self.name = name
+        self.proc = subprocess.Popen(
+            argv or [PYTHON, str(ROOT / name), *args], cwd=ROOT, env=env or lesson_env(),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.lines: list[str] = []
+        self.errors: list[str] = []
+        self._new: queue.Queue[str] = queue.Queue()
+        self._readers = [
+            threading.Thread(target=self._read, args=(self.proc.stdout, self.lines, True),
+                             daemon=True),
+            threading.Thread(target=self._read, args=(self.proc.stderr, self.errors, False),
+                             daemon=True)]
+        for reader in self._readers:
+            reader.start()
+
+    def _read(self, stream, into: list[str], notify: bool) -> None:
+        """Collect one stream's lines as they come."""
+        for line in stream:
+            into.append(line.rstrip("\n"))
+            if notify:
+                self._new.put(line)
+
+    def wait_for_line(self, text: str, timeout: float = 10) -> None:
+        """Wait until stdout has printed the line text, or fail with what it printed."""
+        deadline = time.monotonic() + timeout
+        while text not in self.lines:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or (self.proc.poll() is not None and self._new.empty()
+                                  and text not in self.lines):
+                if text in self.lines:
+                    break
+                raise TimeoutError(
+                    f"{self.name} did not print {text!r} within {timeout}s\n"
+                    f"stdout: {self.lines}\nstderr: {self.errors}")
+            try:
+                self._new.get(timeout=min(remaining, 0.1))
+            except queue.Empty:
+                pass
+
+    def wait_for(self, predicate, timeout: float = 10, what: str = "condition") -> None:
+        """Wait until predicate(lines) is true, or fail showing the output so far."""
+        deadline = time.monotonic() + timeout
+        while not predicate(self.lines):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{self.name}: {what} not met within {timeout}s\n"
+                                   f"stdout: {self.lines}\nstderr: {self.errors}")
+            time.sleep(0.02)
+
+    def signal(self, signum: int = signal.SIGINT) -> None:
+        """Send a signal to the lesson's process."""
+        self.proc.send_signal(signum)
+
+    def wait(self, timeout: float = 15) -> int:
+        """Wait for the lesson to exit and its output to be read; return its status."""
+        status = self.proc.wait(timeout=timeout)
+        for reader in self._readers:
+            reader.join(timeout=5)
+        return status
+
+    def stop(self) -> None:
+        """Make sure the lesson is gone (SIGINT, then SIGKILL) and its pipes closed."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+        for reader in self._readers:
+            reader.join(timeout=5)
+
+    def __repr__(self) -> str:
+        """Show the lesson's output so far in failure messages."""
+        return f"<{self.name} stdout={self.lines} stderr={self.errors}>"
+
+
+def wait_for_worker(connection, queue_name: str, count: int = 1, timeout: float = 10) -> None:
+    """Wait until count workers really listen on queue_name (so creators see them)."""
+    from rq import Queue
+
+    from rq_workers import live_workers
+    queue = Queue(queue_name, connection=connection)
+    deadline = time.monotonic() + timeout
+    while len(live_workers(queue)) < count:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no {count} live worker(s) on {queue_name} after {timeout}s")
+        time.sleep(0.05)
+
+
+def http_get(url: str, timeout: float = 10) -> tuple[int, str, str]:
+    """GET url and return (status, body, content type), errors included."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status, response.read().decode(), response.headers["Content-Type"]
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode(), error.headers["Content-Type"]
+
+
+class AppServer(Lesson):
+    """A lesson's Flask app served by its own script on a free loopback port."""
+
+    def __init__(self, name: str, *args: str, port: int | None = None,
+                 env: dict[str, str] | None = None, ready_path: str = "/",
+                 gunicorn_workers: int = 0):
+        """Start the app (or gunicorn serving it) and wait until it answers on ready_path."""
+        from embedded_redis import free_port
+        self.port = port or free_port()
+        env = dict(env or lesson_env())
+        env["PORT"] = str(self.port)
+        argv = None
+        if gunicorn_workers:
+            argv = [PYTHON, "-m", "gunicorn", "-w", str(gunicorn_workers),
+                    "-b", f"127.0.0.1:{self.port}", f"{name[:-3]}:create_app()"]
+        super().__init__(name, *args, env=env, argv=argv)
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                http_get(self.url(ready_path), timeout=1)
+                return
+            except OSError:
+                if time.monotonic() > deadline or self.proc.poll() is not None:
+                    self.stop()
+                    raise TimeoutError(f"{name} did not start: {self.errors}")
+                time.sleep(0.05)
+
+    def url(self, path: str) -> str:
+        """Return the full URL of path on this app."""
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def get(self, path: str) -> tuple[int, str, str]:
+        """GET path on this app."""
+        return http_get(self.url(path))

@@ -1,0 +1,202 @@
+#!/usr/bin/env python3
+"""Run every lesson in order, as a student would, and show each one's real output.
+
+Uses the Redis at REDIS_URL if one answers; otherwise starts the embedded
+redis-server on that port (127.0.0.1:6379 by default) loaded with a copy of
+dump.rdb, and stops it at the end.  Two-process lessons run their worker (or
+subscriber, or app) in the background and the other side in the foreground.
+"""
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlparse
+
+import redis
+
+import embedded_redis
+from lesson_processes import (PYTHON, ROOT, AppServer, Lesson, lesson_env, run_lesson,
+                              wait_for_worker)
+from redis_connection import redis_url
+
+APP_PORT = int(os.environ.get("PORT", 1245))
+ANSI_COLOUR = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def heading(title: str) -> None:
+    """Print a task's heading."""
+    print(f"\n=== {title} ===", flush=True)
+
+
+def show(command: str, lines: list[str], errors: list[str] = ()) -> None:
+    """Print a command and what it printed, stderr lines marked as such."""
+    print(f"$ {command}")
+    for line in lines:
+        print(f"  {line}")
+    for line in errors:
+        print(f"  [stderr] {ANSI_COLOUR.sub('', line)}")
+    sys.stdout.flush()
+
+
+def run(name: str, *args: str) -> None:
+    """Run a lesson to completion and show its output."""
+    proc = run_lesson(name, *args, timeout=60)
+    show(" ".join([f"./{name}", *args]), proc.stdout.splitlines(), proc.stderr.splitlines())
+
+
+def stop(lesson: Lesson, command: str) -> None:
+    """Stop a background lesson with Ctrl-C (SIGINT) and show what it printed."""
+    if lesson.proc.poll() is None:
+        lesson.signal(signal.SIGINT)
+    status = lesson.wait(timeout=20)
+    show(f"{command}   # in the other terminal, then Ctrl-C (exit status {status})",
+         lesson.lines, [line for line in lesson.errors if "GET /" not in line])
+
+
+def with_worker(processor: str, connection: redis.Redis, queue: str, workers: int,
+                body: Callable[[], None], *args: str) -> None:
+    """Run body while processor works on queue in the background, then stop it."""
+    lesson = Lesson(processor, *args)
+    try:
+        wait_for_worker(connection, queue, count=workers)
+        body()
+    finally:
+        stop(lesson, " ".join([f"./{processor}", *args]))
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 20) -> None:
+    """Wait for condition with a deadline."""
+    deadline = time.monotonic() + timeout
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def curl(app: AppServer, path: str) -> None:
+    """GET path on the app and show it the way curl would."""
+    status, text, _ = app.get(path)
+    print(f"$ curl localhost:{app.port}{path}   # HTTP {status}\n  {text.strip()}", flush=True)
+
+
+def task_5() -> None:
+    """Subscriber in the background, publisher in the foreground."""
+    heading("Task 5: pub/sub (two terminals)")
+    subscriber = Lesson("5-subscriber.py")
+    subscriber.wait_for_line("Redis client connected to the server")
+    run("5-publisher.py")
+    subscriber.wait(timeout=10)
+    show("./5-subscriber.py   # in the other terminal", subscriber.lines, subscriber.errors)
+
+
+def task_8(connection: redis.Redis) -> None:
+    """Drive create_push_notifications_jobs from Python with task 7's processor."""
+    heading("Task 8: create_push_notifications_jobs (with ./7-job_processor.py)")
+    snippet = ("import importlib, redis, rq, redis_connection\n"
+               "job = importlib.import_module('8-job')\n"
+               "queue = rq.Queue('push_notification_code_3',\n"
+               "                 connection=redis_connection.get_client(decode=False))\n"
+               "jobs = job.create_push_notifications_jobs([\n"
+               "    {'phoneNumber': '4153518780', 'message': 'This is the code 1234'},\n"
+               "    {'phoneNumber': '4153518743', 'message': 'This is the code 4321'}],"
+               " queue)\n"
+               "job.wait_for_outcomes(jobs, timeout=20)\n")
+
+    def create() -> None:
+        """Create the two jobs from a separate Python process and wait for them."""
+        result = subprocess.run([PYTHON, "-c", snippet], cwd=ROOT, env=lesson_env(),
+                                capture_output=True, text=True, timeout=60)
+        show("python3 -c \"...create_push_notifications_jobs(two jobs, queue)...\"",
+             result.stdout.splitlines(), result.stderr.splitlines())
+
+    with_worker("7-job_processor.py", connection, "push_notification_code_3", 2, create,
+                "push_notification_code_3")
+
+
+def task_9() -> None:
+    """Start the stock app, exercise every route, stop it."""
+    heading("Task 9: the stock app (./9-stock.py in one terminal, curl in the other)")
+    app = AppServer("9-stock.py", port=APP_PORT, ready_path="/list_products")
+    try:
+        for path in ("/list_products", "/list_products/1", "/list_products/12",
+                     "/reserve_product/12", "/reserve_product/1", "/reserve_product/1",
+                     "/list_products/1", "/reserve_product/3", "/reserve_product/3",
+                     "/reserve_product/3"):
+            curl(app, path)
+    finally:
+        stop(app, "./9-stock.py")
+
+
+def task_100() -> None:
+    """Start the seat app with a reset, reserve, process, show the log lines."""
+    heading("Task 100: the seat app (./100-seat.py --reset in one terminal, curl in the other)")
+    app = AppServer("100-seat.py", "--reset", port=APP_PORT, ready_path="/available_seats")
+    try:
+        for path in ("/available_seats", "/reserve_seat", "/reserve_seat", "/process"):
+            curl(app, path)
+        app.wait_for(lambda lines: sum("Seat reservation job" in line for line in lines) >= 2,
+                     timeout=20, what="both jobs' outcomes")
+        curl(app, "/available_seats")
+    finally:
+        stop(app, "./100-seat.py --reset")
+
+
+def lessons(connection: redis.Redis) -> None:
+    """Run every lesson in the curriculum's order."""
+    heading("Task 0: is the server up?")
+    run("0-redis_client.py")
+    heading("Task 1: SET and GET")
+    run("1-redis_op.py")
+    heading("Task 2: the same with async/await")
+    run("2-redis_op_async.py")
+    heading("Task 4: a hash, field by field (run twice: the second run replies 0)")
+    run("4-redis_advanced_op.py")
+    run("4-redis_advanced_op.py")
+    task_5()
+
+    heading("Task 6: a job creator with no processor yet: the job waits in the queue")
+    run("6-job_creator.py")
+    heading("Task 6: the processor drains it; a new job completes while it runs")
+    with_worker("6-job_processor.py", connection, "push_notification_code", 1,
+                lambda: run("6-job_creator.py"))
+
+    heading("Task 7: eleven jobs, two at a time (two terminals)")
+    with_worker("7-job_processor.py", connection, "push_notification_code_2", 2,
+                lambda: run("7-job_creator.py"))
+    task_8(connection)
+    task_9()
+    task_100()
+
+
+def main() -> int:
+    """Find or start Redis, run the lessons, stop whatever was started."""
+    url = redis_url()
+    pid = None
+    if embedded_redis.answers(url):
+        print(f"Using the Redis server that answers at {url}")
+    else:
+        parsed = urlparse(url)
+        if parsed.hostname not in ("127.0.0.1", "localhost"):
+            print(f"No Redis answers at {url}", file=sys.stderr)
+            return 1
+        data = Path(tempfile.mkdtemp(prefix="queuing-demo-"))
+        pid = embedded_redis.start_server(parsed.port or 6379, data, load_dump=True,
+                                          password=parsed.password)
+        print(f"Started the embedded Redis ({embedded_redis.find_server_binary()}) on "
+              f"127.0.0.1:{parsed.port or 6379}, loaded with dump.rdb")
+    connection = redis.Redis.from_url(url)
+    try:
+        lessons(connection)
+    finally:
+        connection.close()
+        if pid:
+            embedded_redis.stop_server(pid)
+            print("\nStopped the embedded Redis")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

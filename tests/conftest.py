@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import embedded_redis  # noqa: E402
-from tests.helpers import Lesson  # noqa: E402
+from tests.helpers import AppServer, Lesson  # noqa: E402
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -54,19 +54,24 @@ def closed_url() -> str:
     return f"redis://127.0.0.1:{embedded_redis.free_port()}/0"
 
 
+def _started(kind: type) -> Iterator:
+    """Start processes of kind; every one is stopped after the test."""
+    started: list = []
+
+    def start(name: str, *args: str, **kwargs):
+        process = kind(name, *args, **kwargs)
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.stop()
+
+
 @pytest.fixture
 def background() -> Iterator:
     """Start lessons in the background; every one is stopped after the test."""
-    started: list[Lesson] = []
-
-    def start(name: str, *args: str, **kwargs) -> Lesson:
-        lesson = Lesson(name, *args, **kwargs)
-        started.append(lesson)
-        return lesson
-
-    yield start
-    for lesson in started:
-        lesson.stop()
+    yield from _started(Lesson)
 
 
 @pytest.fixture
@@ -80,17 +85,7 @@ def rq_connection(redis_server: str) -> Iterator[redis.Redis]:
 @pytest.fixture
 def serve_app() -> Iterator:
     """Start lesson apps as real server processes; every one is stopped after the test."""
-    from tests.helpers import AppServer
-    started: list[AppServer] = []
-
-    def start(name: str, *args: str, **kwargs) -> AppServer:
-        app = AppServer(name, *args, **kwargs)
-        started.append(app)
-        return app
-
-    yield start
-    for app in started:
-        app.stop()
+    yield from _started(AppServer)
 
 
 @pytest.fixture

@@ -1,6 +1,8 @@
 """Task 5: a subscriber and a publisher on 'holberton school channel'."""
 import signal
 
+import pytest
+
 from tests.helpers import describe, import_lesson, run_lesson
 
 SUBSCRIBER_OUTPUT = ["Redis client connected to the server",
@@ -33,18 +35,11 @@ def test_connected_line_means_subscribed(background, r):
     assert subscriber.wait(timeout=10) == 0
 
 
-def test_subscriber_stops_cleanly_on_ctrl_c(background):
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_subscriber_stops_cleanly_on_a_stop_signal(background, signum):
     subscriber = background("5-subscriber.py")
     subscriber.wait_for_line("Redis client connected to the server")
-    subscriber.signal(signal.SIGINT)
-    assert subscriber.wait(timeout=10) == 0
-    assert subscriber.errors == []
-
-
-def test_subscriber_stops_cleanly_on_sigterm(background):
-    subscriber = background("5-subscriber.py")
-    subscriber.wait_for_line("Redis client connected to the server")
-    subscriber.signal(signal.SIGTERM)
+    subscriber.signal(signum)
     assert subscriber.wait(timeout=10) == 0
     assert subscriber.errors == []
 

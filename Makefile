@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum < requirements.txt | cut -d' ' -f1)
 
-.PHONY: venv demo test test-fast redis redis-stop redis-status dashboard bench clean
+.PHONY: venv demo test test-fast redis redis-stop redis-status dashboard crash-demo clean
 
 venv: $(STAMP)
 
@@ -38,6 +38,14 @@ redis-stop: venv
 
 redis-status: venv
 	$(PY) embedded_redis.py status
+
+## Kue's UI: rq-dashboard for REDIS_URL on http://127.0.0.1:9181
+dashboard: venv
+	$(PY) 109-dashboard.py
+
+## The slow lesson: a worker killed mid-job, its job recovered by another (about 7 s).
+crash-demo: venv
+	$(PY) 106-crash_recovery.py
 
 clean:
 	rm -rf $(VENV) .redis .pytest_cache

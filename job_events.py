@@ -17,6 +17,9 @@ An event is JSON on the channel ``q:events:<queue>``:
 ``{"id": "3", "event": "progress", "progress": 50}``.
 """
 import json
+import math
+import time
+from datetime import datetime, timezone
 import sys
 import threading
 from collections.abc import Callable, Iterable
@@ -62,9 +65,22 @@ def create_jobs(queue: Queue, func: str | Callable[..., Any],
 
 
 def create_job(queue: Queue, func: str | Callable[..., Any], data: Any,
-               retry: Retry | None = None, **options: Any) -> Job:
-    """Enqueue one job func(data) with the next id; Kue's ``queue.create().save()``."""
-    return create_jobs(queue, func, [data], retry=retry, **options)[0]
+               retry: Retry | None = None, delay: float | None = None,
+               **options: Any) -> Job:
+    """Enqueue one job func(data) with the next id; Kue's ``queue.create().save()``.
+
+    delay (seconds) schedules it instead, like Kue's ``job.delay(ms)``: a worker
+    started with a scheduler moves it to the queue when the time comes.
+    """
+    if delay is None:
+        return create_jobs(queue, func, [data], retry=retry, **options)[0]
+    # RQ keeps scheduled times in whole seconds, dropping the fraction, which
+    # could run the job up to a second early; rounding up never does.
+    run_at = datetime.fromtimestamp(math.ceil(time.time() + delay), timezone.utc)
+    return queue.enqueue_at(
+        run_at, func, *([] if data is None else [data]),
+        job_id=str(queue.connection.incr(IDS_KEY)), retry=retry,
+        on_success=Callback(on_success), on_failure=Callback(on_failure), **options)
 
 
 def publish(connection: redis.Redis, job: Job, event: str, **fields: Any) -> None:

@@ -63,10 +63,10 @@ def live_workers(queue: Queue) -> list[Worker]:
     return [w for w in workers if w.pubsub_channel_name in alive]
 
 
-def _work(queue_names: list[str], connection: redis.Redis, options: dict) -> int:
-    """Run one non-forking worker until it is stopped; return the exit status."""
-    worker = SimpleWorker(queue_names, connection=connection,
-                          worker_ttl=options.pop("worker_ttl", 420))
+def _work(queue_names: list[str], connection: redis.Redis, setup: dict,
+          options: dict) -> int:
+    """Run one worker until it is stopped; return the exit status."""
+    worker = setup["class"](queue_names, connection=connection, **setup["options"])
     try:
         worker.work(**options)
     except redis.exceptions.ConnectionError as error:
@@ -83,7 +83,7 @@ def _die_with_parent() -> None:
 
 
 def _run_children(queue_names: list[str], connection: redis.Redis, processes: int,
-                  options: dict) -> int:
+                  setup: dict, options: dict) -> int:
     """Fork processes workers, pass each stop signal on once, and wait for them all."""
     children = []
     for _ in range(processes):
@@ -95,7 +95,7 @@ def _run_children(queue_names: list[str], connection: redis.Redis, processes: in
             _die_with_parent()
             code = 1
             try:
-                code = _work(queue_names, connection, dict(options))
+                code = _work(queue_names, connection, setup, dict(options))
             except SystemExit as stop:
                 code = stop.code if isinstance(stop.code, int) else 0
             finally:
@@ -121,13 +121,16 @@ def _run_children(queue_names: list[str], connection: redis.Redis, processes: in
 
 
 def run_worker(queue_names: Iterable[str], preload: Iterable[str] = (),
-               processes: int = 1, **options: object) -> int:
+               processes: int = 1, worker_class: type[Worker] = SimpleWorker,
+               worker_options: dict | None = None, **options: object) -> int:
     """Work on the queues until stopped and return the exit status for sys.exit.
 
     preload names the modules the jobs live in ("7-job_processor"), imported
-    once here instead of once per job; options go to ``Worker.work`` (for
-    example ``with_scheduler=True``) or set ``worker_ttl``.
+    once here instead of once per job.  worker_class is non-forking by default;
+    worker_options go to its constructor (``worker_ttl``, ``maintenance_interval``)
+    and options to ``work`` (for example ``with_scheduler=True``).
     """
+    setup = {"class": worker_class, "options": worker_options or {}}
     queue_names = list(queue_names)
     connection = connect(decode=False, announce=False)
     route_rq_logs()
@@ -137,10 +140,10 @@ def run_worker(queue_names: Iterable[str], preload: Iterable[str] = (),
     options.setdefault("logging_level", None)
     if processes == 1:
         try:
-            return _work(queue_names, connection, dict(options))
+            return _work(queue_names, connection, setup, dict(options))
         except SystemExit as stop:
             return stop.code if isinstance(stop.code, int) else 0
-    return _run_children(queue_names, connection, processes, options)
+    return _run_children(queue_names, connection, processes, setup, options)
 
 
 class ThreadWorker(SimpleWorker):

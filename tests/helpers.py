@@ -23,3 +23,12 @@ def hammer(urls: list[str], concurrency: int = 50) -> list[tuple[int, str, str]]
     """GET every url, concurrency at a time, and return the answers in order."""
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         return list(pool.map(http_get, urls))
+
+
+def listening_address(pid: int, port: int) -> str | None:
+    """Return the address the process pid listens on at port, if any."""
+    import psutil
+    for connection in psutil.Process(pid).net_connections(kind="tcp"):
+        if connection.status == psutil.CONN_LISTEN and connection.laddr.port == port:
+            return connection.laddr.ip
+    return None

@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""Retry failing jobs with backoff; tell a failed attempt from a final failure.
+
+Kue's ``job.attempts(n).backoff(...)`` becomes RQ's ``Retry(max, interval)``.
+A retry that waits is scheduled, so the worker runs with a scheduler
+(./103-retry_worker.py).  Run ``./103-retry_job.py fixed`` for a fixed delay
+or ``./103-retry_job.py exponential`` (the default) for growing delays.
+"""
+import sys
+import time
+
+from rq import Queue, Retry, get_current_job
+
+from job_events import JobListener, create_job
+from redis_connection import connect
+
+QUEUE = "uploads"
+BACKOFF = {"fixed": [1, 1, 1], "exponential": [1, 2, 4]}
+FAILURES_BEFORE_SUCCESS = 2
+
+
+def upload(name: str) -> None:
+    """The job: fail the first two attempts (every attempt, if broken)."""
+    job = get_current_job()
+    job.meta["attempts"] = job.meta.get("attempts", []) + [time.time()]
+    job.save_meta()
+    attempt = len(job.meta["attempts"])
+    if name.startswith("broken") or attempt <= FAILURES_BEFORE_SUCCESS:
+        raise ConnectionError(f"upload of {name} failed (attempt {attempt})")
+    print(f"Uploaded {name} on attempt {attempt}", flush=True)
+
+
+def main(backoff: str) -> None:
+    """Create a job that recovers and one that does not; report attempts."""
+    intervals = BACKOFF[backoff]
+    connection = connect(decode=False, announce=False)
+    queue = Queue(QUEUE, connection=connection)
+    failures: dict[str, int] = {}
+
+    def report(event: dict) -> None:
+        """Print each failed attempt, then the final outcome."""
+        job_id, name = event["id"], event["event"]
+        if name == "failed attempt":
+            failures[job_id] = failures.get(job_id, 0) + 1
+            wait = intervals[min(failures[job_id], len(intervals)) - 1]
+            print(f"Job {job_id} failed attempt {failures[job_id]}: "
+                  f"{event['error']}; retry in {wait} s", flush=True)
+        elif name == "complete":
+            print(f"Job {job_id} completed", flush=True)
+        elif name == "failed":
+            print(f"Job {job_id} failed: {event['error']}", flush=True)
+
+    listener = JobListener(connection, QUEUE, report)
+    jobs = [create_job(queue, "103-retry_job.upload", "report.pdf",
+                       retry=Retry(max=3, interval=intervals)),
+            create_job(queue, "103-retry_job.upload", "broken.pdf",
+                       retry=Retry(max=1, interval=intervals[:1]))]
+    for job, tries in zip(jobs, (3, 1)):
+        retries = "retry" if tries == 1 else "retries"
+        print(f"Job {job.id} created: {job.args[0]}, up to {tries} {retries}, "
+              f"{backoff} backoff {intervals[:tries]} s", flush=True)
+    listener.watch(job.id for job in jobs)
+    if listener.wait_while_worked(queue, "./103-retry_worker.py"):
+        for job in jobs:
+            job.refresh()
+            first = job.meta["attempts"][0]
+            starts = ", ".join(f"{t - first:.1f}"
+                               for t in job.meta["attempts"])
+            print(f"Job {job.id} attempts started at {starts} s", flush=True)
+    listener.close()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "exponential")

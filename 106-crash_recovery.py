@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""Recover from a crash: a killed worker's job comes back and completes.
+
+A killed worker cannot report anything, so its job stays "started" until a
+live worker notices that the job's heartbeat expired and puts it back on the
+queue (it needs a Retry to be re-run).  With RQ's defaults that takes about
+13 minutes; the settings below bring it down to a few seconds.
+``./106-crash_recovery.py`` runs two workers, kills the one running the job,
+and measures the time; ``./106-crash_recovery.py worker`` is one such worker.
+"""
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import redis
+from rq import Queue, Retry, Worker, get_current_job
+from rq.job import Job
+
+from job_events import JobListener, create_job
+from redis_connection import connect
+from rq_workers import live_workers, run_worker
+
+QUEUE = "renders"
+HEARTBEAT_INTERVAL = 1     # a worker renews its job's heartbeat every second
+HEARTBEAT_TTL = 3          # a heartbeat not renewed expires after 3 seconds
+MAINTENANCE_INTERVAL = 2   # live workers look for expired jobs every 2 s
+WORKER_TTL = 16            # so an idle worker wakes up every second to look
+RENDER_SECONDS = 2.0
+DEADLINE = 30.0
+
+
+class QuickRecoveryWorker(Worker):
+    """RQ's forking worker with a short job heartbeat (RQ adds 60 s to it)."""
+
+    def get_heartbeat_ttl(self, job: Job) -> int:
+        """Let a job's heartbeat expire HEARTBEAT_TTL seconds after renewal."""
+        return HEARTBEAT_TTL
+
+
+def render(name: str) -> None:
+    """The job: note which process runs it, then render for a while."""
+    job = get_current_job()
+    job.meta["pid"] = os.getpid()
+    job.save_meta()
+    time.sleep(RENDER_SECONDS)
+    print(f"Rendered {name} in process {os.getpid()}", flush=True)
+
+
+def start_workers(queue: Queue, count: int) -> list[subprocess.Popen]:
+    """Start count workers and wait until they all listen."""
+    workers = [subprocess.Popen([sys.executable, __file__, "worker"])
+               for _ in range(count)]
+    deadline = time.monotonic() + DEADLINE
+    while len(live_workers(queue)) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return workers
+
+
+def crash_worker_running(job: Job) -> None:
+    """SIGKILL the worker running job, and the process running the job."""
+    deadline = time.monotonic() + DEADLINE
+    while "pid" not in job.meta and time.monotonic() < deadline:
+        time.sleep(0.02)
+        job.refresh()
+    worker = Worker.find_by_key(Worker.redis_worker_namespace_prefix +
+                                job.worker_name, connection=job.connection)
+    os.kill(worker.pid, signal.SIGKILL)
+    os.kill(job.meta["pid"], signal.SIGKILL)
+
+
+def main() -> None:
+    """Crash the worker running a job and time how long the job takes back."""
+    connection = connect(decode=False, announce=False)
+    queue = Queue(QUEUE, connection=connection)
+    workers = start_workers(queue, 2)
+    crashed_at = [0.0]
+
+    def report(event: dict) -> None:
+        """Print what happened to the job, timed from the crash."""
+        since = time.monotonic() - crashed_at[0]
+        if event["event"] == "failed attempt":
+            print(f"Job {event['id']} found abandoned {since:.1f} s after "
+                  "the crash: back on the queue", flush=True)
+        elif event["event"] in ("complete", "failed"):
+            outcome = "completed" if event["event"] == "complete" else "failed"
+            print(f"Job {event['id']} {outcome} {since:.1f} s after the crash",
+                  flush=True)
+
+    listener = JobListener(connection, QUEUE, report)
+    job = create_job(queue, "106-crash_recovery.render", "intro.mp4",
+                     retry=Retry(max=2))
+    print(f"Job {job.id} created: render intro.mp4 ({RENDER_SECONDS:g} s)",
+          flush=True)
+    listener.watch([job.id])
+    crash_worker_running(job)
+    crashed_at[0] = time.monotonic()
+    print(f"Worker running job {job.id} killed with SIGKILL", flush=True)
+    listener.wait(timeout=DEADLINE)
+    listener.close()
+    for worker in workers:
+        if worker.poll() is None:
+            worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=DEADLINE)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["worker"]:
+        sys.exit(run_worker([QUEUE], preload=["106-crash_recovery"],
+                            worker_class=QuickRecoveryWorker,
+                            worker_options={
+                                "job_monitoring_interval": HEARTBEAT_INTERVAL,
+                                "maintenance_interval": MAINTENANCE_INTERVAL,
+                                "worker_ttl": WORKER_TTL}))
+    try:
+        main()
+    except redis.exceptions.ConnectionError as error:
+        print(f"The demo stopped: {error}", file=sys.stderr)
+        sys.exit(1)

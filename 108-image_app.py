@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""Accept work over HTTP with 202 Accepted; a worker does it in the background.
+
+``POST /upload-image`` with ``{"imageId": "cat-42"}`` validates the input,
+queues a job and answers at once: 202, the job id and a URL to poll.
+``GET /jobs/<id>`` reports the job's state and progress.  The worker is
+./108-image_worker.py; the app is ./108-image_app.py (port 1245).
+"""
+import re
+import time
+
+from flask import Flask, request
+from rq import Queue
+from rq.exceptions import NoSuchJobError
+from rq.job import Job
+
+from flask_serving import app_client, install_json_errors, serve
+from job_events import create_job, report_progress
+from redis_connection import connect, redis_url
+
+QUEUE = "images"
+IMAGE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+JOB_ID = re.compile(r"[A-Za-z0-9_-]{1,100}")
+STEP_SECONDS = 0.2
+
+
+def process_image(image_id: str) -> dict:
+    """The job: make a thumbnail in steps, reporting progress."""
+    for percent in (0, 25, 50, 75):
+        report_progress(percent)
+        time.sleep(STEP_SECONDS)
+    report_progress(100)
+    return {"imageId": image_id, "thumbnail": f"thumbnails/{image_id}.png"}
+
+
+def validate(body: object) -> str | None:
+    """Return what is wrong with a request body, or None if it is good."""
+    if not isinstance(body, dict):
+        return "Send a JSON object: {\"imageId\": \"...\"}"
+    image_id = body.get("imageId")
+    if image_id is None:
+        return "imageId is required"
+    if not isinstance(image_id, str) or not IMAGE_ID.fullmatch(image_id):
+        return "imageId must be 1 to 64 letters, digits, '-' or '_'"
+    return None
+
+
+def describe_job(job: Job) -> dict:
+    """Return what a client may know about a job: state, progress, result."""
+    state = job.get_status(refresh=True).value
+    answer = {"jobId": job.id, "state": state,
+              "progress": job.meta.get("progress", 0)}
+    if state == "finished":
+        answer["result"] = job.return_value()
+    return answer
+
+
+def create_app(url: str | None = None) -> Flask:
+    """Build the upload app on the Redis at url (default: REDIS_URL)."""
+    app = Flask(__name__)
+    install_json_errors(app)
+    queue = Queue(QUEUE, connection=app_client(url or redis_url()))
+
+    @app.post("/upload-image")
+    def upload() -> tuple[dict, int, dict]:
+        """Validate, queue, and answer 202 with where to follow the job."""
+        problem = validate(request.get_json(silent=True))
+        if problem:
+            return {"status": problem}, 400, {}
+        image_id = request.get_json()["imageId"]
+        job = create_job(queue, "108-image_app.process_image", image_id)
+        status_url = f"/jobs/{job.id}"
+        return ({"status": "Accepted", "jobId": job.id,
+                 "statusUrl": status_url}, 202, {"Location": status_url})
+
+    @app.get("/jobs/<job_id>")
+    def job_status(job_id: str) -> dict | tuple[dict, int]:
+        """Report a job of this queue; any other id is not found."""
+        job = None
+        if JOB_ID.fullmatch(job_id):  # RQ's own rule for a job id
+            try:
+                job = Job.fetch(job_id, connection=queue.connection)
+            except NoSuchJobError:
+                pass
+        if job is None or job.origin != QUEUE:
+            return {"status": "Job not found"}, 404
+        return describe_job(job)
+
+    return app
+
+
+if __name__ == "__main__":
+    connect(announce=False)
+    serve(create_app(), 1245)

@@ -1,0 +1,29 @@
+"""Lesson 104: cancel and delete a queued job; stop a running one the right way."""
+from tests.helpers import describe, run_lesson, wait_for_worker
+
+EXPECTED = """Job 1 created: holiday.mp4
+Job 2 created: party.mp4, queued behind it
+Job 1 is started
+Job 2 cancelled: canceled, still queued: False
+Job 2 deleted: exists: False
+Job 1 stop requested while running
+Job 1 is stopped
+"""
+
+
+def test_queued_job_removed_and_running_job_stopped(background, rq_connection):
+    worker = background("104-remove_worker.py")
+    wait_for_worker(rq_connection, "videos")
+    proc = run_lesson("104-remove_job.py", timeout=40)
+    assert (proc.returncode, proc.stdout) == (0, EXPECTED), describe(proc)
+    worker.stop()
+    assert not any(line.startswith("Encoded") for line in worker.lines), worker
+
+
+def test_without_a_worker_nothing_starts(rq_connection):
+    import importlib
+    lesson = importlib.import_module("104-remove_job")
+    lesson.DEADLINE = 0.3
+    from rq import Queue
+    job = Queue("videos", connection=rq_connection).enqueue("104-remove_job.encode_video", "x")
+    assert lesson.wait_for_status(job, "started") == "queued"

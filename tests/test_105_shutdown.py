@@ -1,0 +1,16 @@
+"""Lesson 105: warm shutdown finishes the running job; a second signal is cold."""
+from tests.helpers import describe, run_lesson
+
+EXPECTED = """Job 1 created: a 2-second task
+SIGTERM sent: warm shutdown, the job finishes first
+Task finished after 2 seconds
+Worker exited with status 0; job 1 is finished
+Job 2 created: a 3-second task
+SIGTERM sent twice: cold shutdown, the job is interrupted
+Worker exited with status 0; job 2 is failed
+"""
+
+
+def test_warm_then_cold_shutdown():
+    proc = run_lesson("105-graceful_shutdown.py", timeout=60)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, EXPECTED, ""), describe(proc)

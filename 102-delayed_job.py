@@ -39,7 +39,8 @@ def main(delay: float) -> None:
     listener = JobListener(connection, QUEUE, report)
     job = create_job(queue, "102-delayed_job.remind", "call the dentist",
                      delay=delay)
-    print(f"Job {job.id} created: runs in {delay:g} seconds", flush=True)
+    unit = "second" if delay == 1 else "seconds"
+    print(f"Job {job.id} created: runs in {delay:g} {unit}", flush=True)
     print(f"Job {job.id} is {job.get_status().value}", flush=True)
     listener.watch([job.id])
     listener.wait_while_worked(queue, "./102-delayed_job_worker.py")

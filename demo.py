@@ -6,6 +6,7 @@ redis-server on that port (127.0.0.1:6379 by default) loaded with a copy of
 dump.rdb, and stops it at the end.  Two-process lessons run their worker (or
 subscriber, or app) in the background and the other side in the foreground.
 """
+import json
 import os
 import re
 import signal
@@ -20,12 +21,13 @@ from urllib.parse import urlparse
 import redis
 
 import embedded_redis
-from lesson_processes import (PYTHON, ROOT, AppServer, Lesson, lesson_env, run_lesson,
-                              wait_for_worker)
+from lesson_processes import (PYTHON, ROOT, AppServer, Lesson, http_post, lesson_env,
+                              run_lesson, wait_for_worker)
 from redis_connection import redis_url
 
 APP_PORT = int(os.environ.get("PORT", 1245))
 ANSI_COLOUR = re.compile(r"\x1b\[[0-9;]*m")
+REQUEST_LOG = re.compile(r'"(GET|POST) /')
 
 
 def heading(title: str) -> None:
@@ -55,7 +57,7 @@ def stop(lesson: Lesson, command: str) -> None:
         lesson.signal(signal.SIGINT)
     status = lesson.wait(timeout=20)
     show(f"{command}   # in the other terminal, then Ctrl-C (exit status {status})",
-         lesson.lines, [line for line in lesson.errors if "GET /" not in line])
+         lesson.lines, [line for line in lesson.errors if not REQUEST_LOG.search(line)])
 
 
 def with_worker(processor: str, connection: redis.Redis, queue: str, workers: int,
@@ -144,6 +146,80 @@ def task_100() -> None:
         stop(app, "./100-seat.py --reset")
 
 
+def task_107(connection: redis.Redis) -> None:
+    """Two producers and two workers (two processes each) on one queue."""
+    heading("Lesson 107: two producers, two workers of two processes each")
+    workers = [Lesson("107-worker.py") for _ in range(2)]
+    try:
+        wait_for_worker(connection, "emails", count=4)
+        producers = [Lesson("107-producer.py", name, "3", "0.5") for name in "AB"]
+        for producer, name in zip(producers, "AB"):
+            producer.wait(timeout=30)
+            show(f"./107-producer.py {name} 3 0.5", producer.lines, producer.errors)
+        wait_until(lambda: sum(len(w.lines) for w in workers) >= 6)
+    finally:
+        for worker in workers:
+            stop(worker, "./107-worker.py")
+
+
+def task_108(connection: redis.Redis) -> None:
+    """Post an image id, get 202 and a status URL, poll it until finished."""
+    heading("Lesson 108: 202 Accepted (./108-image_app.py and ./108-image_worker.py)")
+
+    def hand_off() -> None:
+        """Post, then follow the status URL."""
+        app = AppServer("108-image_app.py", port=APP_PORT, ready_path="/jobs/0")
+        try:
+            status, text, _ = http_post(app.url("/upload-image"), {"imageId": "cat-42"})
+            print(f"$ curl -X POST -d '{{\"imageId\": \"cat-42\"}}' "
+                  f"localhost:{app.port}/upload-image   # HTTP {status}\n  {text.strip()}")
+            status_url = json.loads(text)["statusUrl"]
+            wait_until(lambda: '"finished"' in app.get(status_url)[1])
+            curl(app, status_url)
+            status, text, _ = http_post(app.url("/upload-image"), {"imageId": 42})
+            print(f"$ curl -X POST -d '{{\"imageId\": 42}}' "
+                  f"localhost:{app.port}/upload-image   # HTTP {status}\n  {text.strip()}")
+        finally:
+            stop(app, "./108-image_app.py")
+
+    with_worker("108-image_worker.py", connection, "images", 1, hand_off)
+
+
+def task_109() -> None:
+    """Start the dashboard, read its queues JSON, stop it."""
+    heading("Lesson 109: the dashboard (make dashboard, http://127.0.0.1:9181)")
+    app = AppServer("109-dashboard.py", port=9181, ready_path="/0/data/queues.json")
+    try:
+        queues = json.loads(app.get("/0/data/queues.json")[1])["queues"]
+        print(f"$ curl localhost:{app.port}/0/data/queues.json   # name: queued, finished")
+        for queue in queues:
+            print(f"  {queue['name']}: {queue['count']}, "
+                  f"{queue['finished_job_registry_count']}")
+    finally:
+        app.stop()
+
+
+def beyond(connection: redis.Redis) -> None:
+    """Run the fast lessons on the rest of Kue (106, the slow one, has its own target)."""
+    heading("Lesson 101: priority levels as ordered queues")
+    run("101-job_priority.py")
+    heading("Lesson 102: a delayed job (./102-delayed_job_worker.py has a scheduler)")
+    with_worker("102-delayed_job_worker.py", connection, "reminders", 1,
+                lambda: run("102-delayed_job.py", "1"))
+    heading("Lesson 103: retries with exponential backoff")
+    with_worker("103-retry_worker.py", connection, "uploads", 1,
+                lambda: run("103-retry_job.py"))
+    heading("Lesson 104: cancel a queued job, stop a running one")
+    with_worker("104-remove_worker.py", connection, "videos", 1,
+                lambda: run("104-remove_job.py"))
+    heading("Lesson 105: warm and cold shutdown")
+    run("105-graceful_shutdown.py")
+    task_107(connection)
+    task_108(connection)
+    task_109()
+    print("\n(Lesson 106, crash recovery, takes about 7 s: make crash-demo)")
+
+
 def lessons(connection: redis.Redis) -> None:
     """Run every lesson in the curriculum's order."""
     heading("Task 0: is the server up?")
@@ -169,6 +245,7 @@ def lessons(connection: redis.Redis) -> None:
     task_8(connection)
     task_9()
     task_100()
+    beyond(connection)
 
 
 def main() -> int:

@@ -5,6 +5,7 @@ Shared by ``make demo`` and the tests: a lesson run to completion, a lesson in
 the background whose lines can be awaited, an app served on a free port, and
 plain HTTP GETs against it.
 """
+import json
 import os
 import queue
 import signal
@@ -130,13 +131,25 @@ def wait_for_worker(connection, queue_name: str, count: int = 1, timeout: float 
         time.sleep(0.05)
 
 
-def http_get(url: str, timeout: float = 10) -> tuple[int, str, str]:
-    """GET url and return (status, body, content type), errors included."""
+def _fetch(request: urllib.request.Request | str, timeout: float) -> tuple[int, str, str]:
+    """Send a request and return (status, body, content type), errors included."""
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, response.read().decode(), response.headers["Content-Type"]
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode(), error.headers["Content-Type"]
+
+
+def http_get(url: str, timeout: float = 10) -> tuple[int, str, str]:
+    """GET url and return (status, body, content type), errors included."""
+    return _fetch(url, timeout)
+
+
+def http_post(url: str, body: object, timeout: float = 10) -> tuple[int, str, str]:
+    """POST body as JSON to url and return (status, body, content type)."""
+    return _fetch(urllib.request.Request(
+        url, data=json.dumps(body).encode(), method="POST",
+        headers={"Content-Type": "application/json"}), timeout)
 
 
 class AppServer(Lesson):

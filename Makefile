@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum < requirements.txt | cut -d' ' -f1)
 
-.PHONY: venv demo test test-fast redis redis-stop redis-status dashboard crash-demo clean
+.PHONY: venv demo test test-fast redis redis-stop redis-status dashboard crash-demo bench bench-quick clean
 
 venv: $(STAMP)
 
@@ -46,6 +46,14 @@ dashboard: venv
 ## The slow lesson: a worker killed mid-job, its job recovered by another (about 7 s).
 crash-demo: venv
 	$(PY) 106-crash_recovery.py
+
+## Measure the queue and the apps on this machine (a markdown table; a few minutes).
+bench: venv
+	$(PY) bench/run.py
+
+## The same, small: seconds, to see that it works.
+bench-quick: venv
+	$(PY) bench/run.py --quick
 
 clean:
 	rm -rf $(VENV) .redis .pytest_cache

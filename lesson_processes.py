@@ -19,6 +19,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 PYTHON = sys.executable
+# The documented production server: gunicorn, a process per core, threads that
+# keep connections alive (its default sync worker closes every connection).
+PRODUCTION_SERVER = ["-w", "2", "-k", "gthread", "--threads", "8"]
 
 
 def lesson_env(**extra: str) -> dict[str, str]:
@@ -157,15 +160,15 @@ class AppServer(Lesson):
 
     def __init__(self, name: str, *args: str, port: int | None = None,
                  env: dict[str, str] | None = None, ready_path: str = "/",
-                 gunicorn_workers: int = 0):
-        """Start the app (or gunicorn serving it) and wait until it answers on ready_path."""
+                 production: bool = False):
+        """Start the app (or, production, gunicorn serving it); wait until ready_path answers."""
         from embedded_redis import free_port
         self.port = port or free_port()
         env = dict(env or lesson_env())
         env["PORT"] = str(self.port)
         argv = None
-        if gunicorn_workers:
-            argv = [PYTHON, "-m", "gunicorn", "-w", str(gunicorn_workers),
+        if production:
+            argv = [PYTHON, "-m", "gunicorn", *PRODUCTION_SERVER,
                     "-b", f"127.0.0.1:{self.port}", f"{name[:-3]}:create_app()"]
         super().__init__(name, *args, env=env, argv=argv)
         deadline = time.monotonic() + 15

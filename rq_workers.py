@@ -3,7 +3,8 @@
 
 A lesson's processor calls ``run_worker``: it checks Redis (one-line error and
 exit 1 if it is unreachable), keeps RQ's log lines off stdout, imports the job
-module once up front, and runs ``processes`` non-forking RQ workers.  One
+module once up front, and runs ``processes`` non-forking RQ workers
+(``LessonWorker``).  One
 process runs one job at a time, so ``processes=2`` runs two at a time, like
 Kue's ``queue.process(name, 2, ...)``.
 
@@ -46,6 +47,31 @@ def route_rq_logs() -> None:
     handler.setLevel(os.environ.get(LOG_LEVEL_VARIABLE, "CRITICAL").upper())
     logger.addHandler(handler)
     logger.propagate = False
+
+
+class LessonWorker(SimpleWorker):
+    """RQ's non-forking worker, renewing its own key at most once a second.
+
+    RQ renews a worker's key (HSET, then EXPIRE: two round trips) three times
+    per job, although the key lives ``worker_ttl`` seconds.  Renewing it once
+    a second, in one round trip, keeps it just as alive; renewals that ride
+    in one of RQ's own pipelines cost nothing and always go through.
+    """
+
+    renew_every = 1.0
+    _renewed_at = float("-inf")
+
+    def heartbeat(self, timeout: int | None = None, pipeline: object = None) -> None:
+        """Renew the worker's key, unless it was renewed less than a second ago."""
+        if pipeline is not None:
+            super().heartbeat(timeout, pipeline)
+            return
+        if time.monotonic() - self._renewed_at < self.renew_every:
+            return
+        self._renewed_at = time.monotonic()
+        with self.connection.pipeline() as own:
+            super().heartbeat(timeout, own)
+            own.execute()
 
 
 def live_workers(queue: Queue) -> list[Worker]:
@@ -121,7 +147,7 @@ def _run_children(queue_names: list[str], connection: redis.Redis, processes: in
 
 
 def run_worker(queue_names: Iterable[str], preload: Iterable[str] = (),
-               processes: int = 1, worker_class: type[Worker] = SimpleWorker,
+               processes: int = 1, worker_class: type[Worker] = LessonWorker,
                worker_options: dict | None = None, **options: object) -> int:
     """Work on the queues until stopped and return the exit status for sys.exit.
 
@@ -146,7 +172,7 @@ def run_worker(queue_names: Iterable[str], preload: Iterable[str] = (),
     return _run_children(queue_names, connection, processes, setup, options)
 
 
-class ThreadWorker(SimpleWorker):
+class ThreadWorker(LessonWorker):
     """A non-forking RQ worker that can run in a thread of a web app.
 
     Only the main thread may install signal handlers or use SIGALRM, so this

@@ -108,8 +108,8 @@ def test_two_app_processes_on_one_redis_still_confirm_exactly_10(serve_app, r):
     assert r.get("item.2") == "10"
 
 
-def test_production_server_with_4_workers_confirms_exactly_4(serve_app, r):
-    app = serve_app("9-stock.py", ready_path="/list_products", gunicorn_workers=4)
+def test_production_server_confirms_exactly_4(serve_app, r):
+    app = serve_app("9-stock.py", ready_path="/list_products", production=True)
     statuses = [status for status, _, _ in hammer([app.url("/reserve_product/1")] * 200)]
     assert statuses.count(200) == 4 and statuses.count(409) == 196
     assert r.get("item.1") == "4"

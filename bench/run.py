@@ -1,0 +1,268 @@
+#!/usr/bin/env python3
+"""Measure the queue and the apps on this machine and print a markdown table.
+
+``make bench`` (full, a few minutes) or ``make bench-quick`` (seconds).
+Every figure is the median of several repetitions, measured in this one
+run against a redis-server that the benchmark starts on a free loopback port
+and stops at the end; nothing touches a server you are using.
+"""
+import argparse
+import json
+import os
+import platform
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+import redis
+from redis._parsers import _RESP2Parser
+from rq import Queue
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import embedded_redis  # noqa: E402
+from job_events import JobListener, create_jobs  # noqa: E402
+from lesson_processes import (PRODUCTION_SERVER, AppServer, Lesson, lesson_env,  # noqa: E402
+                              wait_for_worker)
+
+PYTHON = sys.executable
+SIZES = {"quick": {"reps": 3, "enqueue": 500, "jobs": 400, "fork_jobs": 60,
+                   "pipeline": 200, "http_seconds": 2.0, "seat_reps": 1, "ping": 20_000},
+         "full": {"reps": 5, "enqueue": 5000, "jobs": 3000, "fork_jobs": 300,
+                  "pipeline": 1000, "http_seconds": 10.0, "seat_reps": 3, "ping": 200_000}}
+CONNECTIONS = 50
+
+
+class Bench:
+    """The measurements, their Redis server and the rows of the table."""
+
+    def __init__(self, size: str, url: str) -> None:
+        """Measure against url with the given size of run."""
+        self.size = SIZES[size]
+        self.url = url
+        self.env = lesson_env(REDIS_URL=url)
+        os.environ["REDIS_URL"] = url
+        self.client = redis.Redis.from_url(url)
+        self.rows: list[tuple[str, str, str]] = []
+        self.figures: dict[str, float] = {}
+
+    def row(self, key: str, what: str, command: str, value: float, unit: str,
+            extra: str = "") -> None:
+        """Record one figure for the table."""
+        self.figures[key] = value
+        self.rows.append((what, f"`{command}`", f"{value:,.0f} {unit}{extra}"))
+
+    def median(self, measure: Callable[[], float]) -> float:
+        """Run measure reps times on a clean database; return the median."""
+        values = []
+        for _ in range(self.size["reps"]):
+            self.client.flushdb()
+            values.append(measure())
+        return statistics.median(values)
+
+    def enqueue_rates(self) -> None:
+        """One enqueue per round trip vs one pipelined enqueue_many."""
+        n = self.size["enqueue"]
+        queue = Queue("bench", connection=self.client)
+
+        def one_by_one() -> float:
+            started = time.perf_counter()
+            for _ in range(n):
+                queue.enqueue("bench.jobs.noop")
+            return n / (time.perf_counter() - started)
+
+        def pipelined() -> float:
+            started = time.perf_counter()
+            queue.enqueue_many([Queue.prepare_data("bench.jobs.noop") for _ in range(n)])
+            return n / (time.perf_counter() - started)
+
+        self.row("enqueue", f"enqueue, one at a time ({n} jobs)", "queue.enqueue(f)",
+                 self.median(one_by_one), "jobs/s")
+        self.row("enqueue_many", f"enqueue_many, pipelined ({n} jobs)",
+                 "queue.enqueue_many([...])", self.median(pipelined), "jobs/s")
+
+    def worker_rate(self, mode: str, processes: int, jobs: int) -> float:
+        """Queue jobs no-op jobs, run the worker set-up on them, return jobs/s."""
+        def measure() -> float:
+            queue = Queue("bench", connection=self.client)
+            if mode == "project":
+                create_jobs(queue, "bench.jobs.noop", [None] * jobs)
+            else:
+                queue.enqueue_many([Queue.prepare_data("bench.jobs.noop")
+                                    for _ in range(jobs)])
+            runs = [subprocess.Popen([PYTHON, str(ROOT / "bench" / "worker_rate.py"), mode,
+                                      str(processes if mode == "project" else 1), "bench"],
+                                     cwd=ROOT, env=self.env, stdout=subprocess.PIPE, text=True)
+                    for _ in range(1 if mode == "project" else processes)]
+            times = [json.loads(run.communicate(timeout=600)[0]) for run in runs]
+            assert queue.count == 0, "jobs left behind"
+            return jobs / (max(t["end"] for t in times) - min(t["start"] for t in times))
+        return self.median(measure)
+
+    def worker_rates(self) -> None:
+        """No-op jobs through RQ's workers and through the project's set-up."""
+        n, forks = self.size["jobs"], self.size["fork_jobs"]
+        cases = [("fork", "RQ default forking Worker, 1 process", "rq worker (Worker)", 1, forks),
+                 ("simple", "RQ SimpleWorker (no fork), 1 process", "rq worker -w SimpleWorker",
+                  1, n),
+                 ("simple2", "RQ SimpleWorker, 2 processes", "2 x rq worker -w SimpleWorker",
+                  2, n),
+                 ("project", "project set-up (ids, events, hiredis), 1 process",
+                  "run_worker([...])", 1, n),
+                 ("project2", "project set-up, 2 processes (as 7-job_processor.py)",
+                  "run_worker([...], processes=2)", 2, n)]
+        for key, what, command, processes, jobs in cases:
+            rate = self.worker_rate(key.rstrip("2"), processes, jobs)
+            self.row(f"worker_{key}", f"{what} ({jobs} no-op jobs)", command, rate, "jobs/s")
+        f = self.figures
+        self.rows.append(("project set-up / raw SimpleWorker (pure-Python parser)", "ratio",
+                          f"{f['worker_project'] / f['worker_simple']:.2f}x (target >= 1.0x)"))
+        self.rows.append(("project set-up / RQ forking default", "ratio",
+                          f"{f['worker_project'] / f['worker_fork']:.1f}x (target >= 4x)"))
+
+    def notification_pipeline(self) -> None:
+        """Jobs from creation to their last event through ./7-job_processor.py."""
+        n = 1000 if self.size is SIZES["full"] else 200
+
+        def measure() -> float:
+            processor = Lesson("7-job_processor.py", env=self.env)
+            try:
+                wait_for_worker(self.client, "push_notification_code_2", count=2)
+                listener = JobListener(self.client, "push_notification_code_2",
+                                       lambda event: None)
+                items = [{"phoneNumber": f"41500{i:05d}", "message": "bench"}
+                         for i in range(n)]
+                started = time.perf_counter()
+                jobs = create_jobs(Queue("push_notification_code_2", connection=self.client),
+                                   "7-job_processor.process_notification", items)
+                listener.watch(job.id for job in jobs)
+                assert listener.wait(timeout=600), "events missing"
+                elapsed = time.perf_counter() - started
+                listener.close()
+                return n / elapsed
+            finally:
+                processor.stop()
+        self.row("pipeline", f"notification pipeline, creator to last event ({n} jobs)",
+                 "./7-job_processor.py + create_jobs", self.median(measure), "jobs/s")
+
+    def seat_processing(self) -> None:
+        """Time from /process to the 50th completed seat, 50 reservations queued."""
+        times = []
+        for _ in range(self.size["seat_reps"]):
+            self.client.flushdb()
+            app = AppServer("100-seat.py", "--reset", env=self.env,
+                            ready_path="/available_seats")
+            try:
+                for _ in range(50):
+                    app.get("/reserve_seat")
+                completed = []
+                listener = JobListener(self.client, "reserve_seat",
+                                       lambda event: completed.append(event))
+                listener.watch_all()
+                started = time.perf_counter()
+                app.get("/process")
+                while len(completed) < 50 and time.perf_counter() - started < 60:
+                    time.sleep(0.001)
+                times.append(time.perf_counter() - started)
+                listener.close()
+            finally:
+                app.stop()
+        self.row("seats", "100-seat: /process to the 50th completed seat", "GET /process",
+                 1000 * statistics.median(times), "ms", " (goal < 1,000 ms)")
+
+    def http(self, label: str, app: AppServer, path: str) -> dict:
+        """Load one path for the configured time and return the summary."""
+        run = subprocess.run([PYTHON, str(ROOT / "bench" / "load.py"), str(app.port), path,
+                              str(CONNECTIONS), str(self.size["http_seconds"])],
+                             capture_output=True, text=True, timeout=300)
+        result = json.loads(run.stdout)
+        result["rate"] = result["requests"] / result["seconds"]
+        return result
+
+    def http_load(self) -> None:
+        """Dev server vs gunicorn for /list_products/1 and /reserve_product/1."""
+        production = f"gunicorn {' '.join(PRODUCTION_SERVER)} '9-stock:create_app()'"
+        for key, command in (("dev", "python3 9-stock.py"), ("prod", production)):
+            self.client.flushdb()
+            app = AppServer("9-stock.py", env=self.env, ready_path="/list_products",
+                            production=key == "prod")
+            try:
+                for path in ("/list_products/1", "/reserve_product/1"):
+                    result = self.http(key, app, path)
+                    confirmed = result["statuses"].get("200", 0)
+                    extra = (f", p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms")
+                    if path.startswith("/reserve"):
+                        reserved = int(self.client.get("item.1") or 0)
+                        oversold = max(0, confirmed - 4) + max(0, reserved - 4)
+                        extra += f", confirmed {confirmed}, oversold {oversold}"
+                        self.figures[f"oversold_{key}"] = oversold
+                    self.row(f"http_{key}_{path.split('/')[1]}",
+                             f"{path}, {CONNECTIONS} connections, {self.size['http_seconds']:g} s",
+                             command, result["rate"], "req/s", extra)
+            finally:
+                app.stop()
+        f = self.figures
+        self.rows.append(("production / dev, /list_products/1", "ratio",
+                          f"{f['http_prod_list_products'] / f['http_dev_list_products']:.1f}x"
+                          " (goal >= 2.5x; production p99 goal < 50 ms)"))
+
+    def redis_ceiling(self) -> None:
+        """The Redis server itself: one round trip per command, then pipelined."""
+        n = self.size["ping"]
+        pool = redis.ConnectionPool.from_url(self.url, parser_class=_RESP2Parser)
+        client = redis.Redis(connection_pool=pool)
+        started = time.perf_counter()
+        for _ in range(n // 20):
+            client.incr("bench:counter")
+        self.row("incr", f"INCR, one round trip each ({n // 20} commands)", "redis.incr(k)",
+                 (n // 20) / (time.perf_counter() - started), "ops/s")
+        started = time.perf_counter()
+        pipe = client.pipeline(transaction=False)
+        for count in range(1, n + 1):
+            pipe.ping()
+            if count % self.size["pipeline"] == 0:
+                pipe.execute()
+        self.row("ping", f"PING, pipelined by {self.size['pipeline']} ({n} commands)",
+                 "pipeline.ping()", n / (time.perf_counter() - started), "ops/s")
+
+    def table(self) -> str:
+        """Return the results as a markdown table."""
+        lines = ["| measurement | command | result |", "|---|---|---|"]
+        lines += [f"| {what} | {command} | {value} |" for what, command, value in self.rows]
+        return "\n".join(lines)
+
+
+def main() -> int:
+    """Start a throwaway Redis, run every measurement, print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a run of seconds, not minutes")
+    args = parser.parse_args()
+    size = "quick" if args.quick else "full"
+    port = embedded_redis.free_port()
+    pid = embedded_redis.start_server(port, Path(tempfile.mkdtemp(prefix="bench-redis-")))
+    bench = Bench(size, f"redis://127.0.0.1:{port}/0")
+    try:
+        info = bench.client.info("server")
+        print(f"Machine: {os.cpu_count()} cores, Python {platform.python_version()}, "
+              f"redis-server {info['redis_version']}, {size} run "
+              f"(median of {bench.size['reps']})\n", flush=True)
+        for measure in (bench.enqueue_rates, bench.worker_rates, bench.notification_pipeline,
+                        bench.seat_processing, bench.http_load, bench.redis_ceiling):
+            measure()
+        print(bench.table())
+    finally:
+        bench.client.close()
+        embedded_redis.stop_server(pid)
+    return 0
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    sys.exit(main())

@@ -1,0 +1,28 @@
+"""The benchmark runs and prints its table (timing targets live in bench/, not here)."""
+import subprocess
+
+import pytest
+
+from tests.helpers import PYTHON, ROOT
+
+ROWS = ["enqueue, one at a time", "enqueue_many, pipelined", "RQ default forking Worker",
+        "RQ SimpleWorker (no fork), 1 process", "project set-up (ids, events, hiredis)",
+        "notification pipeline", "100-seat: /process to the 50th completed seat",
+        "/list_products/1, 50 connections", "/reserve_product/1, 50 connections",
+        "INCR, one round trip each", "PING, pipelined"]
+
+
+@pytest.mark.slow
+def test_quick_benchmark_prints_a_full_table_and_oversells_nothing():
+    proc = subprocess.run([PYTHON, str(ROOT / "bench" / "run.py"), "--quick"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("Machine: ") and " cores, " in lines[0]
+    table = [line for line in lines if line.startswith("| ")]
+    assert table[0] == "| measurement | command | result |"
+    for row in ROWS:
+        assert any(line.startswith(f"| {row}") for line in table), row
+    reservations = [line for line in table if line.startswith("| /reserve_product/1")]
+    assert len(reservations) == 2
+    assert all(line.rstrip(" |").endswith("oversold 0") for line in reservations), reservations

@@ -56,12 +56,14 @@ def free_port() -> int:
 
 def start_server(port: int, data_dir: Path, *, load_dump: bool = False,
                  persist: bool = False, appendonly: bool = False,
-                 password: str | None = None, timeout: float = 10.0) -> int:
+                 password: str | None = None, extra: tuple[str, ...] = (),
+                 timeout: float = 10.0) -> int:
     """Start redis-server on 127.0.0.1:port in data_dir and return its pid once it answers PING.
 
     load_dump copies the committed dump.rdb into data_dir (if none is there yet) so
     the server starts with it; persist keeps Redis's default save points (otherwise
-    nothing is ever written to disk); appendonly turns on the AOF.
+    nothing is ever written to disk); appendonly turns on the AOF; extra are
+    more redis-server options.
     """
     data_dir.mkdir(parents=True, exist_ok=True)
     if load_dump and not (data_dir / "dump.rdb").exists():
@@ -74,6 +76,7 @@ def start_server(port: int, data_dir: Path, *, load_dump: bool = False,
         args += ["--save", ""]
     if password:
         args += ["--requirepass", password]
+    args += list(extra)
     process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL, start_new_session=True)
     client = redis.Redis(host="127.0.0.1", port=port, password=password,

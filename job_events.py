@@ -194,7 +194,9 @@ class JobListener:
                     continue
                 with self._changed:
                     self._deliver(event)
-        except (redis.exceptions.ConnectionError, ValueError):
+        except (redis.exceptions.RedisError, OSError, ValueError, TypeError):
+            # The connection went away (or its pool was closed under us):
+            # there is nothing more to hear.
             pass
         finally:
             with self._changed:

@@ -24,7 +24,10 @@ from types import FrameType
 
 import redis
 from rq import Queue, SimpleWorker, Worker
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
 from rq.timeouts import TimerDeathPenalty
+from rq.utils import as_text
 
 from redis_connection import connect, fail_not_connected
 
@@ -49,6 +52,105 @@ def route_rq_logs() -> None:
     logger.propagate = False
 
 
+class LessonQueue(Queue):
+    """RQ's queue, able to hand back a job that a Redis outage caught in flight.
+
+    A worker takes a job in two steps: LMOVE moves its id to an in-flight
+    list, then the job is fetched.  The id is noted at the first step, so if
+    Redis goes away before the job's outcome is recorded (even between the two
+    steps, where RQ itself would leave it stuck), ``hand_back`` can return it.
+    """
+
+    last_taken: str | None = None
+    interrupted = False
+
+    @classmethod
+    def lmove(cls, connection: redis.Redis, queue_key: str, timeout: int | None):
+        """Move the next job id to the in-flight list, and note it."""
+        result = super().lmove(connection, queue_key, timeout)
+        if result is not None:
+            LessonQueue.last_taken = as_text(result[1])
+        return result
+
+    @classmethod
+    def dequeue_any(cls, *args: object, **kwargs: object):
+        """Dequeue as RQ does; first hand back a job an outage left in flight."""
+        try:
+            if LessonQueue.interrupted:
+                hand_back(kwargs["connection"], args[0])
+            return super().dequeue_any(*args, **kwargs)
+        except redis.exceptions.ConnectionError:
+            LessonQueue.interrupted = True
+            raise
+
+
+def hand_back(connection: redis.Redis, queues: list[Queue]) -> None:
+    """After a Redis outage, return the jobs it caught in flight to their queues.
+
+    First the job this process last took, if Redis never got its outcome;
+    then any job left in a queue's in-flight list that no worker started.
+    """
+    job_id, LessonQueue.last_taken = LessonQueue.last_taken, None
+    LessonQueue.interrupted = False
+    if job_id is not None:
+        _hand_back_job(connection, job_id)
+    for queue in queues:
+        _hand_back_unstarted(connection, queue)
+
+
+def _hand_back_job(connection: redis.Redis, job_id: str) -> None:
+    """Return one job whose outcome Redis never recorded.
+
+    A job that never started goes back to the front of its queue.  A job that
+    started is given an expired entry in the started registry, and RQ's own
+    clean-up does what it does for a crashed worker's job: the failure
+    callback, then a retry if the job has retries left, else failed.  Either
+    way it may run again: delivery is at least once.
+    """
+    try:
+        job = Job.fetch(job_id, connection=connection)
+    except NoSuchJobError:
+        return
+    queue = Queue(job.origin, connection=connection)
+    status = job.get_status()
+    if status not in (JobStatus.QUEUED, JobStatus.STARTED) \
+            or connection.lpos(queue.key, job.id) is not None:
+        return
+    removed = connection.lrem(queue.intermediate_queue_key, 0, job.id)
+    if status == JobStatus.QUEUED:
+        if removed:
+            queue.push_job_id(job.id, at_front=True)
+        return
+    registry = job.started_job_registry
+    mine = [member for member in connection.zrange(registry.key, 0, -1)
+            if member.decode().startswith(f"{job.id}:")] or [f"{job.id}:interrupted"]
+    connection.zadd(registry.key, {member: 0 for member in mine})
+    registry.cleanup()
+
+
+def _hand_back_unstarted(connection: redis.Redis, queue: Queue, settle: float = 1.0) -> None:
+    """Requeue ids that stay in the queue's in-flight list, unstarted, for settle seconds.
+
+    A worker whose LMOVE ran but whose reply an outage lost never learns the
+    id.  RQ requeues such ids after seeing them stuck for a minute; a job a
+    live worker just took is started within milliseconds, so a second look
+    after settle seconds tells the two apart.  Only the process whose LREM
+    removed an id pushes it back, so several processes can do this at once.
+    """
+    def unstarted() -> set[bytes]:
+        started = {member.split(b":")[0]
+                   for member in connection.zrange(queue.started_job_registry.key, 0, -1)}
+        return set(connection.lrange(queue.intermediate_queue_key, 0, -1)) - started
+
+    suspects = unstarted()
+    if not suspects:
+        return
+    time.sleep(settle)
+    for job_id in suspects & unstarted():
+        if connection.lrem(queue.intermediate_queue_key, 0, job_id):
+            queue.push_job_id(job_id.decode(), at_front=True)
+
+
 class LessonWorker(SimpleWorker):
     """RQ's non-forking worker, renewing its own key at most once a second.
 
@@ -58,6 +160,7 @@ class LessonWorker(SimpleWorker):
     in one of RQ's own pipelines cost nothing and always go through.
     """
 
+    queue_class = LessonQueue
     renew_every = 1.0
     _renewed_at = float("-inf")
 
@@ -91,13 +194,40 @@ def live_workers(queue: Queue) -> list[Worker]:
 
 def _work(queue_names: list[str], connection: redis.Redis, setup: dict,
           options: dict) -> int:
-    """Run one worker until it is stopped; return the exit status."""
-    worker = setup["class"](queue_names, connection=connection, **setup["options"])
-    try:
-        worker.work(**options)
-    except redis.exceptions.ConnectionError as error:
-        fail_not_connected(error)
-    return 0
+    """Run a worker until it is stopped; return the exit status.
+
+    RQ's worker quits when Redis goes away in the middle of its loop.  Unless
+    it was asked to stop, wait for Redis to come back, hand the job it was
+    running back (``hand_back``), and start a fresh worker: a restart of Redis is
+    something to ride out, not a reason for a processor to die.
+    """
+    while True:
+        worker = setup["class"](queue_names, connection=connection, **setup["options"])
+        try:
+            worker.work(**options)
+        except redis.exceptions.ConnectionError:
+            pass
+        if worker._shutdown_requested_date or worker._stop_requested or options.get("burst"):
+            return 0
+        if not _wait_for_redis(connection):
+            return 0
+        hand_back(connection, worker.queues)
+
+
+def _wait_for_redis(connection: redis.Redis) -> bool:
+    """Wait until Redis answers again (True), or until Ctrl-C or SIGTERM (False)."""
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    print("Redis connection lost: waiting for the server to come back", file=sys.stderr,
+          flush=True)
+    while not stop.wait(0.5):
+        try:
+            connection.ping()
+            return True
+        except redis.exceptions.ConnectionError:
+            continue
+    return False
 
 
 def _die_with_parent() -> None:

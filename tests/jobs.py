@@ -1,4 +1,5 @@
 """Job functions the tests enqueue; real worker processes import them from here."""
+import os
 import time
 
 from rq import get_current_job
@@ -28,3 +29,11 @@ def slow_job(key: str, seconds: float) -> str:
     connection.set(key, "finished")
     print("slow job finished", flush=True)
     return "finished"
+
+
+def count_done(key: str, seconds: float = 0.0) -> None:
+    """Work for seconds, then count this job as done once more in the hash key."""
+    job = get_current_job()
+    job.connection.hset(f"{key}:pids", job.id, os.getpid())
+    time.sleep(seconds)
+    job.connection.hincrby(key, job.id)

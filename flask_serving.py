@@ -31,6 +31,10 @@ def app_client(url: str) -> redis.Redis:
 def install_json_errors(app: Flask) -> None:
     """Answer every error, expected or not, with a JSON body and its status code."""
     app.json.sort_keys = False
+    # Werkzeug would answer "//" or a missing trailing slash with an HTML
+    # redirect; match paths as they come instead (set before any route).
+    app.url_map.merge_slashes = False
+    app.url_map.strict_slashes = False
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[dict, int]:

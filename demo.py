@@ -71,6 +71,14 @@ def with_worker(processor: str, connection: redis.Redis, queue: str, workers: in
         stop(lesson, " ".join([f"./{processor}", *args]))
 
 
+def pair(title: str, connection: redis.Redis, worker: tuple[str, str, int], creator: str,
+         *args: str) -> None:
+    """Show a lesson pair: worker (script, queue, processes) in the background, creator run."""
+    heading(title)
+    script, queue, processes = worker
+    with_worker(script, connection, queue, processes, lambda: run(creator, *args))
+
+
 def wait_until(condition: Callable[[], bool], timeout: float = 20) -> None:
     """Wait for condition with a deadline."""
     deadline = time.monotonic() + timeout
@@ -203,15 +211,12 @@ def beyond(connection: redis.Redis) -> None:
     """Run the fast lessons on the rest of Kue (106, the slow one, has its own target)."""
     heading("Lesson 101: priority levels as ordered queues")
     run("101-job_priority.py")
-    heading("Lesson 102: a delayed job (./102-delayed_job_worker.py has a scheduler)")
-    with_worker("102-delayed_job_worker.py", connection, "reminders", 1,
-                lambda: run("102-delayed_job.py", "1"))
-    heading("Lesson 103: retries with exponential backoff")
-    with_worker("103-retry_worker.py", connection, "uploads", 1,
-                lambda: run("103-retry_job.py"))
-    heading("Lesson 104: cancel a queued job, stop a running one")
-    with_worker("104-remove_worker.py", connection, "videos", 1,
-                lambda: run("104-remove_job.py"))
+    pair("Lesson 102: a delayed job (./102-delayed_job_worker.py has a scheduler)",
+         connection, ("102-delayed_job_worker.py", "reminders", 1), "102-delayed_job.py", "1")
+    pair("Lesson 103: retries with exponential backoff",
+         connection, ("103-retry_worker.py", "uploads", 1), "103-retry_job.py")
+    pair("Lesson 104: cancel a queued job, stop a running one",
+         connection, ("104-remove_worker.py", "videos", 1), "104-remove_job.py")
     heading("Lesson 105: warm and cold shutdown")
     run("105-graceful_shutdown.py")
     task_107(connection)
@@ -235,13 +240,10 @@ def lessons(connection: redis.Redis) -> None:
 
     heading("Task 6: a job creator with no processor yet: the job waits in the queue")
     run("6-job_creator.py")
-    heading("Task 6: the processor drains it; a new job completes while it runs")
-    with_worker("6-job_processor.py", connection, "push_notification_code", 1,
-                lambda: run("6-job_creator.py"))
-
-    heading("Task 7: eleven jobs, two at a time (two terminals)")
-    with_worker("7-job_processor.py", connection, "push_notification_code_2", 2,
-                lambda: run("7-job_creator.py"))
+    pair("Task 6: the processor drains it; a new job completes while it runs",
+         connection, ("6-job_processor.py", "push_notification_code", 1), "6-job_creator.py")
+    pair("Task 7: eleven jobs, two at a time (two terminals)",
+         connection, ("7-job_processor.py", "push_notification_code_2", 2), "7-job_creator.py")
     task_8(connection)
     task_9()
     task_100()

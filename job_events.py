@@ -172,9 +172,14 @@ class JobListener:
             self._everything = True
 
     def _deliver(self, event: dict) -> None:
-        """Hand a watched job's event to the handler (lock held) and track its end."""
+        """Hand a watched job's event to the handler (lock held) and track its end.
+
+        Until the first watch() an event is kept, since its job may be about to
+        be watched; after that, other jobs' events are none of this listener's.
+        """
         if not self._everything and event.get("id") not in self._watched:
-            self._early.append(event)
+            if not self._watched:
+                self._early.append(event)
             return
         self.handler(event)
         if event.get("event") in FINAL_EVENTS:

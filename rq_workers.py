@@ -4,9 +4,9 @@
 A lesson's processor calls ``run_worker``: it checks Redis (one-line error and
 exit 1 if it is unreachable), keeps RQ's log lines off stdout, imports the job
 module once up front, and runs ``processes`` non-forking RQ workers
-(``LessonWorker``).  One
-process runs one job at a time, so ``processes=2`` runs two at a time, like
-Kue's ``queue.process(name, 2, ...)``.
+(``LessonWorker``).  One process runs one job at a time, so ``processes=2``
+runs two at a time, like Kue's ``queue.process(name, 2, ...)``.  If Redis
+goes away, the workers wait for it and hand back the jobs it caught in flight.
 
 Stopping: Ctrl-C or SIGTERM is a warm shutdown (each worker finishes its
 running job, then exits 0); a second one within a job is a cold shutdown.

@@ -292,7 +292,10 @@ def run_worker(queue_names: Iterable[str], preload: Iterable[str] = (),
     route_rq_logs()
     for module in preload:
         importlib.import_module(module)
-    sys.stdout.reconfigure(line_buffering=True)
+    # One write per line, even under PYTHONUNBUFFERED (which writes a line's
+    # text and its newline separately): worker processes share stdout, and
+    # separate writes from two of them can interleave mid-line.
+    sys.stdout.reconfigure(line_buffering=True, write_through=False)
     options.setdefault("logging_level", None)
     if processes == 1:
         try:

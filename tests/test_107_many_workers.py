@@ -4,6 +4,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from tests.helpers import run_lesson, wait_for_worker
 
+SENT = re.compile(r"Worker process (\d+) sent email (\S+)")
+
 
 def test_every_job_runs_exactly_once_spread_over_workers(background, rq_connection):
     workers = [background("107-worker.py") for _ in range(2)]
@@ -18,10 +20,12 @@ def test_every_job_runs_exactly_once_spread_over_workers(background, rq_connecti
         worker.wait_for(lambda _: sum(len(w.lines) for w in workers) >= 18, timeout=20,
                         what="18 emails sent")
     sent = [line for w in workers for line in w.lines]
-    names = [re.search(r"sent email (\S+)$", line).group(1) for line in sent]
+    odd = [line for line in sent if not SENT.fullmatch(line)]
+    assert odd == [], f"unexpected worker output: {odd}"
+    names = [SENT.fullmatch(line).group(2) for line in sent]
     assert sorted(names) == sorted(f"{p}-{n}" for p in "ABC" for n in range(1, 7))
     counts = rq_connection.hgetall("emails:runs")
     assert len(counts) == 18 and set(counts.values()) == {b"1"}
-    processes = {re.search(r"process (\d+)", line).group(1) for line in sent}
+    processes = {SENT.fullmatch(line).group(1) for line in sent}
     assert len(processes) >= 3, f"load not spread: {processes}"
     assert all(any(line for line in w.lines) for w in workers), "one worker did nothing"

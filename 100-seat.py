@@ -86,6 +86,8 @@ class SeatProcessing:
             try:
                 if live_workers(self.queue):
                     return
+                if self.listener is not None:  # left by a worker that died
+                    self.listener.close()
                 self.listener = JobListener(self.connection, QUEUE,
                                             print_outcome)
                 self.listener.watch_all()

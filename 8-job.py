@@ -47,6 +47,7 @@ def wait_for_outcomes(jobs: list[Job], timeout: float | None = None) -> bool:
     """Wait until every job completed or failed (its lines printed).
 
     Returns False if timeout seconds passed first; the lines keep coming.
+    A listener whose jobs have all ended is closed and forgotten.
     """
     deadline = None if timeout is None else time.monotonic() + timeout
     for listener in {_listeners[j.id] for j in jobs if j.id in _listeners}:
@@ -54,6 +55,9 @@ def wait_for_outcomes(jobs: list[Job], timeout: float | None = None) -> bool:
         left = None if left is None else max(0.0, left)
         if not listener.wait(left):
             return False
+        listener.close()
+        for job_id in [k for k, v in _listeners.items() if v is listener]:
+            del _listeners[job_id]
     return True
 
 

@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import redis
+from redis.client import Pipeline
 from rq import Callback, Queue, Retry, get_current_job
 from rq.job import Job
 
@@ -56,11 +57,9 @@ def create_jobs(queue: Queue, func: str | Callable[..., Any],
         return []
     last = queue.connection.incrby(IDS_KEY, len(items))
     first = last - len(items) + 1
-    callbacks = {"on_success": Callback(on_success), "on_failure": Callback(on_failure)}
     return queue.enqueue_many([
-        Queue.prepare_data(func, args=() if item is None else (item,),
-                           job_id=str(first + n), retry=retry,
-                           **callbacks, **options)
+        Queue.prepare_data(func, args=_arguments(item), job_id=str(first + n), retry=retry,
+                           **_callbacks(), **options)
         for n, item in enumerate(items)])
 
 
@@ -77,13 +76,22 @@ def create_job(queue: Queue, func: str | Callable[..., Any], data: Any,
     # RQ keeps scheduled times in whole seconds, dropping the fraction, which
     # could run the job up to a second early; rounding up never does.
     run_at = datetime.fromtimestamp(math.ceil(time.time() + delay), timezone.utc)
-    return queue.enqueue_at(
-        run_at, func, *([] if data is None else [data]),
-        job_id=str(queue.connection.incr(IDS_KEY)), retry=retry,
-        on_success=Callback(on_success), on_failure=Callback(on_failure), **options)
+    return queue.enqueue_at(run_at, func, *_arguments(data),
+                            job_id=str(queue.connection.incr(IDS_KEY)), retry=retry,
+                            **_callbacks(), **options)
 
 
-def publish(connection: redis.Redis, job: Job, event: str, **fields: Any) -> None:
+def _arguments(data: Any) -> tuple:
+    """The job function's arguments: the data, or none when data is None."""
+    return () if data is None else (data,)
+
+
+def _callbacks() -> dict[str, Callback]:
+    """The RQ callbacks that publish a job's outcome."""
+    return {"on_success": Callback(on_success), "on_failure": Callback(on_failure)}
+
+
+def publish(connection: redis.Redis | Pipeline, job: Job, event: str, **fields: Any) -> None:
     """Publish one event about job on its queue's channel."""
     connection.publish(channel(job.origin), json.dumps({"id": job.id, "event": event, **fields}))
 
@@ -97,8 +105,11 @@ def report_progress(percent: int) -> None:
     if job is None:
         return
     job.meta["progress"] = percent
-    job.save_meta()
-    publish(job.connection, job, "progress", progress=percent)
+    with job.connection.pipeline(transaction=False) as pipeline:
+        # What job.save_meta() sends, and the event, in one round trip.
+        pipeline.hset(job.key, "meta", job.serializer.dumps(job.meta))
+        publish(pipeline, job, "progress", progress=percent)
+        pipeline.execute()
 
 
 def on_success(job: Job, connection: redis.Redis, result: Any, *args: Any,

@@ -99,13 +99,15 @@ def hand_back(connection: redis.Redis, queues: list[Queue]) -> None:
 
 
 def _hand_back_job(connection: redis.Redis, job_id: str) -> None:
-    """Return one job whose outcome Redis never recorded.
+    """Return a job this process took whose outcome Redis never recorded.
 
-    A job that never started goes back to the front of its queue.  A job that
-    started is given an expired entry in the started registry, and RQ's own
-    clean-up does what it does for a crashed worker's job: the failure
-    callback, then a retry if the job has retries left, else failed.  Either
-    way it may run again: delivery is at least once.
+    A job that never started (status still queued, even if RQ had already
+    put it in the started registry) leaves the in-flight list and the
+    registry and goes back to the front of its queue.  A job that started is
+    given an expired entry in the started registry, and RQ's own clean-up does
+    what it does for a crashed worker's job: the failure callback, then a
+    retry if the job has retries left, else failed.  So it may run again:
+    delivery is at least once.
     """
     try:
         job = Job.fetch(job_id, connection=connection)
@@ -116,15 +118,17 @@ def _hand_back_job(connection: redis.Redis, job_id: str) -> None:
     if status not in (JobStatus.QUEUED, JobStatus.STARTED) \
             or connection.lpos(queue.key, job.id) is not None:
         return
-    removed = connection.lrem(queue.intermediate_queue_key, 0, job.id)
-    if status == JobStatus.QUEUED:
-        if removed:
-            queue.push_job_id(job.id, at_front=True)
-        return
     registry = job.started_job_registry
     mine = [member for member in connection.zrange(registry.key, 0, -1)
-            if member.decode().startswith(f"{job.id}:")] or [f"{job.id}:interrupted"]
-    connection.zadd(registry.key, {member: 0 for member in mine})
+            if member.decode().startswith(f"{job.id}:")]
+    removed = connection.lrem(queue.intermediate_queue_key, 0, job.id)
+    if status == JobStatus.QUEUED:
+        if mine:
+            connection.zrem(registry.key, *mine)
+        if removed or mine:
+            queue.push_job_id(job.id, at_front=True)
+        return
+    connection.zadd(registry.key, {member: 0 for member in mine or [f"{job.id}:interrupted"]})
     registry.cleanup()
 
 
@@ -207,6 +211,8 @@ def _work(queue_names: list[str], connection: redis.Redis, setup: dict,
             worker.work(**options)
         except redis.exceptions.ConnectionError:
             pass
+        except SystemExit as stop:  # RQ's cold shutdown
+            return stop.code if isinstance(stop.code, int) else 0
         if worker._shutdown_requested_date or worker._stop_requested or options.get("burst"):
             return 0
         if not _wait_for_redis(connection):
@@ -252,8 +258,6 @@ def _run_children(queue_names: list[str], connection: redis.Redis, processes: in
             code = 1
             try:
                 code = _work(queue_names, connection, setup, dict(options))
-            except SystemExit as stop:
-                code = stop.code if isinstance(stop.code, int) else 0
             finally:
                 sys.stdout.flush()
                 os._exit(code)
@@ -296,12 +300,8 @@ def run_worker(queue_names: Iterable[str], preload: Iterable[str] = (),
     # text and its newline separately): worker processes share stdout, and
     # separate writes from two of them can interleave mid-line.
     sys.stdout.reconfigure(line_buffering=True, write_through=False)
-    options.setdefault("logging_level", None)
     if processes == 1:
-        try:
-            return _work(queue_names, connection, setup, dict(options))
-        except SystemExit as stop:
-            return stop.code if isinstance(stop.code, int) else 0
+        return _work(queue_names, connection, setup, dict(options))
     return _run_children(queue_names, connection, processes, setup, options)
 
 

@@ -1,16 +1,16 @@
 #!/usr/bin/env python3
 """Store a value with SET and read it back with GET on a Redis client."""
-from redis_connection import connect, get_client, redis_print
+from kuestyle.connection import client, connect, redis_print
 
 
 def set_new_school(school_name: str, value: str) -> None:
     """Set the key school_name to value and print the reply (``Reply: OK``)."""
-    redis_print(get_client().set(school_name, value))
+    redis_print(client(decode=True).set(school_name, value))
 
 
 def display_school_value(school_name: str) -> None:
     """Print the value at school_name (``None`` when the key is missing)."""
-    print(get_client().get(school_name))
+    print(client(decode=True).get(school_name))
 
 
 if __name__ == "__main__":

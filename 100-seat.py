@@ -1,121 +1,128 @@
 #!/usr/bin/env python3
-"""Sell a fixed number of seats with Flask, Redis and RQ, never oversold."""
-import atexit
+"""Sell a fixed number of seats with Flask, Redis and RQ, never oversold.
+
+At launch 50 seats go on sale, as the curriculum says; ``--resume`` (or
+RESUME_SEATS=1) keeps the count an earlier run left.
+"""
+import argparse
+import multiprocessing
 import os
-import sys
 import threading
+import time
 import uuid
 
 import redis
 from flask import Flask
-from rq import Queue, get_current_job
+from rq import Callback, Queue, SimpleWorker, get_current_job
+from rq.job import Job
+from rq.serializers import JSONSerializer
 
-from flask_serving import app_client, install_json_errors, serve
-from job_events import JobListener, create_job, describe
-from redis_connection import connect, get_client, redis_url
-from rq_workers import live_workers, start_worker_thread
+from kuestyle.connection import client, connect
+from kuestyle.ids import next_id
+from kuestyle.web import app_client, create_json_app, serve
+from kuestyle.workers import live_workers, quiet_rq_logs
 
 SEATS_KEY = "available_seats"
 INITIAL_SEATS = 50
 QUEUE = "reserve_seat"
-RESET_VARIABLE = "RESET_SEATS"
 CONSUMER_LOCK = "reserve_seat:starting"
-# One atomic step: take a seat if one is left. Decrementing after a separate
-# read would let two jobs both see "1 seat" and both take it.
+# One atomic step: take a seat if one is left, once per job.  A job that runs
+# again (its worker died before RQ recorded the outcome) finds its receipt and
+# takes no second seat.
 TAKE_SEAT = """
+local taken = redis.call('GET', KEYS[2])
+if taken then
+  return tonumber(taken)
+end
 local seats = tonumber(redis.call('GET', KEYS[1]) or '0')
+if seats == nil then
+  return redis.error_reply(KEYS[1] .. ' does not hold a count')
+end
 if seats <= 0 then
   return -1
 end
-return redis.call('DECR', KEYS[1])
+local left = redis.call('DECR', KEYS[1])
+redis.call('SET', KEYS[2], left, 'EX', 86400)
+return left
 """
 
 
-def reserve_seat(number: int, client: redis.Redis | None = None) -> None:
+def reserve_seat(number: int, connection: redis.Redis | None = None) -> None:
     """Set the number of available seats."""
-    (client or get_client()).set(SEATS_KEY, number)
+    (connection or client()).set(SEATS_KEY, number)
 
 
-def get_current_available_seats(client: redis.Redis | None = None) -> int:
+def get_current_available_seats(connection: redis.Redis | None = None) -> int:
     """Return the number of available seats (0 when unset)."""
-    return int((client or get_client()).get(SEATS_KEY) or 0)
+    value = (connection or client()).get(SEATS_KEY) or 0
+    try:
+        return int(value)
+    except ValueError:
+        raise redis.exceptions.DataError(f"{SEATS_KEY} holds {value!r}")
 
 
 def take_seat() -> int:
     """The job: take one seat atomically and return how many are left."""
-    left = get_current_job().connection.eval(TAKE_SEAT, 1, SEATS_KEY)
+    job = get_current_job()
+    left = job.connection.eval(TAKE_SEAT, 2, SEATS_KEY, f"{QUEUE}:{job.id}")
     if left < 0:
         raise RuntimeError("Not enough seats available")
     return left
 
 
-def print_outcome(event: dict) -> None:
-    """Print a seat job's outcome in the server's terminal."""
-    if event["event"] != "progress":
-        print(describe(event, "Seat reservation job"), flush=True)
+def seat_reserved(job: Job, connection: redis.Redis, result: int,
+                  *args: object, **kwargs: object) -> None:
+    """RQ success callback, in the server's terminal."""
+    print(f"Seat reservation job {job.id} completed", flush=True)
 
 
-def init_seats(client: redis.Redis, reset: bool = False) -> None:
-    """Put INITIAL_SEATS on sale unless seats are there already (or reset)."""
-    client.set(SEATS_KEY, INITIAL_SEATS, nx=not reset)
+def seat_not_reserved(job: Job, connection: redis.Redis, exc_type: type,
+                      exc_value: BaseException, traceback: object) -> None:
+    """RQ failure callback, in the server's terminal."""
+    print(f"Seat reservation job {job.id} failed: {exc_value}", flush=True)
 
 
-class SeatProcessing:
-    """The one consumer of the reserve_seat queue, started by /process."""
-
-    def __init__(self, connection: redis.Redis) -> None:
-        """Nothing runs until start() is called."""
-        self.connection = connection
-        self.queue = Queue(QUEUE, connection=connection)
-        self.lock = threading.Lock()
-        self.worker = None
-        self.thread = None
-        self.listener = None
-
-    def start(self) -> None:
-        """Start a worker in this process, unless one already works anywhere.
-
-        A short Redis lock makes simultaneous calls, in one app process or
-        several, agree on who starts it; a live worker on the queue (in this
-        process or another) means nothing more is started.
-        """
-        with self.lock:
-            token = uuid.uuid4().hex
-            if not self.connection.set(CONSUMER_LOCK, token, nx=True, ex=10):
-                return
-            try:
-                if live_workers(self.queue):
-                    return
-                if self.listener is not None:  # left by a worker that died
-                    self.listener.close()
-                self.listener = JobListener(self.connection, QUEUE,
-                                            print_outcome)
-                self.listener.watch_all()
-                self.worker, self.thread = start_worker_thread(
-                    [QUEUE], self.connection)
-            finally:
-                if self.connection.get(CONSUMER_LOCK) == token.encode():
-                    self.connection.delete(CONSUMER_LOCK)
-
-    def stop(self) -> None:
-        """Let the running job finish, then stop the worker and listener."""
-        if self.worker is not None:
-            self.worker.stop()
-            self.thread.join(timeout=10)
-        if self.listener is not None:
-            self.listener.close()
+def process_queue(url: str | None) -> None:
+    """The consumer /process starts, in a process of its own: an RQ worker."""
+    quiet_rq_logs()
+    connection = client(patient=True, url=url)
+    SimpleWorker([QUEUE], connection=connection,
+                 serializer=JSONSerializer).work()
 
 
-def create_app(url: str | None = None, reset: bool = False) -> Flask:
+def start_consumer(queue: Queue, url: str | None) -> None:
+    """Start one consumer, unless one already works (here or in any app).
+
+    A short Redis lock makes simultaneous /process calls agree on who starts
+    it; the lock is held until the new worker listens.
+    """
+    token = uuid.uuid4().hex
+    if not queue.connection.set(CONSUMER_LOCK, token, nx=True, ex=20):
+        return
+    try:
+        if live_workers(queue):
+            return
+        # A fresh interpreter (spawn), not a fork of this threaded server.
+        spawn = multiprocessing.get_context("spawn")
+        spawn.Process(target=process_queue, args=(url,), daemon=True).start()
+        deadline = time.monotonic() + 15
+        while not live_workers(queue) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        if queue.connection.get(CONSUMER_LOCK) == token.encode():
+            queue.connection.delete(CONSUMER_LOCK)
+
+
+def create_app(url: str | None = None, resume: bool = False) -> Flask:
     """Build the seat app on the Redis at url (default: REDIS_URL)."""
-    app = Flask(__name__)
-    install_json_errors(app)
-    connection = app_client(url or redis_url())
-    init_seats(connection, reset or os.environ.get(RESET_VARIABLE) == "1")
-    processing = SeatProcessing(connection)
-    app.extensions["seat_processing"] = processing
-    # A server process that exits (gunicorn's workers do) finishes its job.
-    atexit.register(processing.stop)
+    app = create_json_app(__name__, changes_state={"reserve", "process"})
+    connection = app_client(url)
+    queue = Queue(QUEUE, connection=connection, serializer=JSONSerializer)
+    if resume or os.environ.get("RESUME_SEATS") == "1":
+        connection.set(SEATS_KEY, INITIAL_SEATS, nx=True)
+    else:
+        reserve_seat(INITIAL_SEATS, connection)
+    starting = threading.Lock()
 
     @app.get("/available_seats")
     def available_seats() -> dict:
@@ -129,7 +136,9 @@ def create_app(url: str | None = None, reset: bool = False) -> Flask:
         try:
             if get_current_available_seats(connection) <= 0:
                 return {"status": "Reservation are blocked"}, 409
-            create_job(processing.queue, "100-seat.take_seat", None)
+            queue.enqueue("100-seat.take_seat", job_id=next_id(connection),
+                          on_success=Callback("100-seat.seat_reserved"),
+                          on_failure=Callback("100-seat.seat_not_reserved"))
         except redis.exceptions.RedisError as error:
             app.logger.warning("Reservation failed: %s", error)
             return {"status": "Reservation failed"}, 503
@@ -138,12 +147,17 @@ def create_app(url: str | None = None, reset: bool = False) -> Flask:
     @app.get("/process")
     def process() -> dict:
         """Start processing the queue in the background (once)."""
-        processing.start()
+        with starting:
+            start_consumer(queue, url)
         return {"status": "Queue processing"}
 
     return app
 
 
 if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--resume", action="store_true",
+                        help="keep the seat count an earlier run left")
+    arguments = parser.parse_args()
     connect(announce=False)
-    serve(create_app(reset="--reset" in sys.argv[1:]), 1245)
+    serve(create_app(resume=arguments.resume), 1245)

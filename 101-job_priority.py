@@ -8,10 +8,11 @@ takes from the first queue that has a job.
 """
 import redis
 from rq import Queue, SimpleWorker, get_current_job
+from rq.serializers import JSONSerializer
 
-from job_events import create_job
-from redis_connection import connect
-from rq_workers import route_rq_logs
+from kuestyle.connection import connect
+from kuestyle.ids import next_id
+from kuestyle.workers import quiet_rq_logs
 
 PRIORITIES = ["critical", "high", "medium", "normal", "low"]
 JOB_TYPE = "email"
@@ -19,7 +20,8 @@ JOB_TYPE = "email"
 
 def queue_for(priority: str, connection: redis.Redis) -> Queue:
     """Return the queue that holds this job type's jobs of one priority."""
-    return Queue(f"{JOB_TYPE}:{priority}", connection=connection)
+    return Queue(f"{JOB_TYPE}:{priority}", connection=connection,
+                 serializer=JSONSerializer)
 
 
 def send_email(to: str) -> None:
@@ -31,17 +33,18 @@ def send_email(to: str) -> None:
 
 def main() -> None:
     """Queue one job per level, least urgent first, then run them all."""
-    connection = connect(decode=False, announce=False)
+    connection = connect(announce=False)
     for priority in reversed(PRIORITIES):
-        job = create_job(queue_for(priority, connection),
-                         "101-job_priority.send_email",
-                         f"{priority}@example.com")
+        job = queue_for(priority, connection).enqueue(
+            "101-job_priority.send_email", f"{priority}@example.com",
+            job_id=next_id(connection))
         print(f"Job {job.id} created with priority {priority}", flush=True)
     print("The worker takes jobs from: " + ", ".join(PRIORITIES), flush=True)
-    route_rq_logs()
+    quiet_rq_logs()
     queues = [queue_for(priority, connection) for priority in PRIORITIES]
-    SimpleWorker(queues, connection=connection).work(burst=True,
-                                                     logging_level=None)
+    # burst: work until every queue is empty, then return.
+    SimpleWorker(queues, connection=connection,
+                 serializer=JSONSerializer).work(burst=True)
 
 
 if __name__ == "__main__":

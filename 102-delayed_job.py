@@ -1,17 +1,23 @@
 #!/usr/bin/env python3
 """Schedule a job to run later, watch it wait, then see it run on time.
 
-Kue's ``job.delay(ms)`` becomes RQ's ``enqueue_in``: the job waits in the
-queue's scheduled registry until a scheduler moves it onto the queue, so the
-worker must run with ``with_scheduler=True`` (./102-delayed_job_worker.py).
+Kue's ``job.delay(ms)`` becomes RQ's ``enqueue_at`` (or ``enqueue_in``): the
+job waits in the queue's scheduled registry until a scheduler moves it onto
+the queue, so the worker must run with ``with_scheduler=True``
+(./102-delayed_job_worker.py).  ``./102-delayed_job.py [SECONDS]`` (default 2).
 """
-import sys
+import argparse
+import math
+import signal
 import time
+from datetime import datetime, timezone
 
-from rq import Queue
+from rq import Callback, Queue
+from rq.serializers import JSONSerializer
 
-from job_events import JobListener, create_job
-from redis_connection import connect
+from kuestyle.connection import connect
+from kuestyle.events import JobListener, job_completed, job_failed
+from kuestyle.ids import next_id
 
 QUEUE = "reminders"
 DELAY_SECONDS = 2
@@ -24,8 +30,8 @@ def remind(text: str) -> None:
 
 def main(delay: float) -> None:
     """Schedule a reminder delay seconds ahead and report when it ran."""
-    connection = connect(decode=False, announce=False)
-    queue = Queue(QUEUE, connection=connection)
+    connection = connect(announce=False, patient=True)
+    queue = Queue(QUEUE, connection=connection, serializer=JSONSerializer)
     created = time.monotonic()
 
     def report(event: dict) -> None:
@@ -36,16 +42,41 @@ def main(delay: float) -> None:
             print(f"Job {event['id']} {outcome} {waited:.1f} seconds "
                   "after it was created", flush=True)
 
-    listener = JobListener(connection, QUEUE, report)
-    job = create_job(queue, "102-delayed_job.remind", "call the dentist",
-                     delay=delay)
+    listener = JobListener(queue, report)
+    job_id = next_id(connection)
+    listener.watch([job_id])
+    # RQ keeps scheduled times in whole seconds, dropping the fraction
+    # (enqueue_in could run the job up to a second early): round up instead.
+    run_at = datetime.fromtimestamp(math.ceil(time.time() + delay),
+                                    timezone.utc)
+    job = queue.enqueue_at(run_at, "102-delayed_job.remind",
+                           "call the dentist", job_id=job_id,
+                           on_success=Callback(job_completed),
+                           on_failure=Callback(job_failed))
     unit = "second" if delay == 1 else "seconds"
     print(f"Job {job.id} created: runs in {delay:g} {unit}", flush=True)
     print(f"Job {job.id} is {job.get_status().value}", flush=True)
-    listener.watch([job.id])
-    listener.wait_while_worked(queue, "./102-delayed_job_worker.py")
+    # >>> Job 1 is scheduled
+    listener.wait_for_workers("./102-delayed_job_worker.py")
     listener.close()
 
 
+def seconds(text: str) -> float:
+    """A number of seconds from 0 to a day."""
+    value = float(text)
+    if not 0 <= value <= 86400:  # also refuses nan
+        raise ValueError(text)
+    return value
+
+
 if __name__ == "__main__":
-    main(float(sys.argv[1]) if len(sys.argv) > 1 else DELAY_SECONDS)
+    parser = argparse.ArgumentParser(description="Schedule a delayed job.")
+    parser.add_argument("delay", nargs="?", type=seconds,
+                        default=DELAY_SECONDS,
+                        help="seconds from now, 0 to 86400 (default 2)")
+    arguments = parser.parse_args()
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        main(arguments.delay)
+    except KeyboardInterrupt:  # stop waiting; the job stays scheduled
+        pass

@@ -1,12 +1,17 @@
 #!/usr/bin/env python3
 """Work on the reminders queue with a scheduler: delayed jobs run on time."""
-import sys
+from rq import SimpleWorker
+from rq.serializers import JSONSerializer
 
-from rq_workers import run_worker
+from kuestyle.connection import connect
+from kuestyle.workers import quiet_rq_logs
 
 QUEUE = "reminders"
 
 if __name__ == "__main__":
+    connection = connect(announce=False, patient=True)
+    quiet_rq_logs()
+    worker = SimpleWorker([QUEUE], connection=connection,
+                          serializer=JSONSerializer)
     # Without the scheduler a delayed job would wait in its registry forever.
-    sys.exit(run_worker([QUEUE], preload=["102-delayed_job"],
-                        with_scheduler=True))
+    worker.work(with_scheduler=True)

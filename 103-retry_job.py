@@ -5,14 +5,19 @@ Kue's ``job.attempts(n).backoff(...)`` becomes RQ's ``Retry(max, interval)``.
 A retry that waits is scheduled, so the worker runs with a scheduler
 (./103-retry_worker.py).  Run ``./103-retry_job.py fixed`` for a fixed delay
 or ``./103-retry_job.py exponential`` (the default) for growing delays.
+Retries here are RQ's own ``Retry``: the job's ``on_failure`` callback sees
+``job.retries_left > 0`` on an attempt that will be retried.
 """
-import sys
+import argparse
+import signal
 import time
 
-from rq import Queue, Retry, get_current_job
+from rq import Callback, Queue, Retry, get_current_job
+from rq.serializers import JSONSerializer
 
-from job_events import JobListener, create_job
-from redis_connection import connect
+from kuestyle.connection import connect
+from kuestyle.events import JobListener, job_completed, job_failed
+from kuestyle.ids import next_id
 
 QUEUE = "uploads"
 BACKOFF = {"fixed": [1, 1, 1], "exponential": [1, 2, 4]}
@@ -33,8 +38,8 @@ def upload(name: str) -> None:
 def main(backoff: str) -> None:
     """Create a job that recovers and one that does not; report attempts."""
     intervals = BACKOFF[backoff]
-    connection = connect(decode=False, announce=False)
-    queue = Queue(QUEUE, connection=connection)
+    connection = connect(announce=False, patient=True)
+    queue = Queue(QUEUE, connection=connection, serializer=JSONSerializer)
     failures: dict[str, int] = {}
 
     def report(event: dict) -> None:
@@ -50,25 +55,36 @@ def main(backoff: str) -> None:
         elif name == "failed":
             print(f"Job {job_id} failed: {event['error']}", flush=True)
 
-    listener = JobListener(connection, QUEUE, report)
-    jobs = [create_job(queue, "103-retry_job.upload", "report.pdf",
-                       retry=Retry(max=3, interval=intervals)),
-            create_job(queue, "103-retry_job.upload", "broken.pdf",
-                       retry=Retry(max=1, interval=intervals[:1]))]
+    listener = JobListener(queue, report)
+    jobs = []
+    for name, retry in (("report.pdf", Retry(max=3, interval=intervals)),
+                        ("broken.pdf", Retry(max=1, interval=intervals[:1]))):
+        job_id = next_id(connection)
+        listener.watch([job_id])
+        jobs.append(queue.enqueue("103-retry_job.upload", name, job_id=job_id,
+                                  retry=retry,
+                                  on_success=Callback(job_completed),
+                                  on_failure=Callback(job_failed)))
     for job, tries in zip(jobs, (3, 1)):
         retries = "retry" if tries == 1 else "retries"
         print(f"Job {job.id} created: {job.args[0]}, up to {tries} {retries}, "
               f"{backoff} backoff {intervals[:tries]} s", flush=True)
-    listener.watch(job.id for job in jobs)
-    if listener.wait_while_worked(queue, "./103-retry_worker.py"):
-        for job in jobs:
-            job.refresh()
-            first = job.meta["attempts"][0]
-            starts = ", ".join(f"{t - first:.1f}"
-                               for t in job.meta["attempts"])
-            print(f"Job {job.id} attempts started at {starts} s", flush=True)
+    listener.wait_for_workers("./103-retry_worker.py")
+    for job in jobs:
+        job.refresh()
+        first = job.meta["attempts"][0]
+        starts = ", ".join(f"{t - first:.1f}" for t in job.meta["attempts"])
+        print(f"Job {job.id} attempts started at {starts} s", flush=True)
     listener.close()
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "exponential")
+    parser = argparse.ArgumentParser(description="Retry failing jobs.")
+    parser.add_argument("backoff", nargs="?", choices=sorted(BACKOFF),
+                        default="exponential", help="how retries are spaced")
+    arguments = parser.parse_args()
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        main(arguments.backoff)
+    except KeyboardInterrupt:  # stop waiting; the jobs stay queued
+        pass

@@ -1,11 +1,17 @@
 #!/usr/bin/env python3
 """Work on the uploads queue with a scheduler, so delayed retries happen."""
-import sys
+from rq import SimpleWorker
+from rq.serializers import JSONSerializer
 
-from rq_workers import run_worker
+from kuestyle.connection import connect
+from kuestyle.workers import quiet_rq_logs
 
 QUEUE = "uploads"
 
 if __name__ == "__main__":
-    sys.exit(run_worker([QUEUE], preload=["103-retry_job"],
-                        with_scheduler=True))
+    connection = connect(announce=False, patient=True)
+    quiet_rq_logs()
+    worker = SimpleWorker([QUEUE], connection=connection,
+                          serializer=JSONSerializer)
+    # A retry with an interval is scheduled: the scheduler puts it back.
+    worker.work(with_scheduler=True)

@@ -6,6 +6,7 @@ erases it.  Neither touches a job that is running: that needs the worker's
 stop command, ``send_stop_job_command``, which RQ's forking worker obeys by
 killing the process running the job (./104-remove_worker.py).
 """
+import signal
 import sys
 import time
 
@@ -13,13 +14,15 @@ from rq import Queue
 from rq.command import send_stop_job_command
 from rq.exceptions import InvalidJobOperation
 from rq.job import Job
+from rq.serializers import JSONSerializer
 
-from job_events import create_job, report_progress
-from redis_connection import connect
+from kuestyle.connection import connect
+from kuestyle.events import report_progress
+from kuestyle.ids import next_id
+from kuestyle.workers import live_workers
 
 QUEUE = "videos"
 STEPS = 40
-DEADLINE = 20.0
 
 
 def encode_video(name: str) -> None:
@@ -30,47 +33,52 @@ def encode_video(name: str) -> None:
     print(f"Encoded {name}", flush=True)
 
 
-def wait_for_status(job: Job, wanted: str) -> str:
-    """Poll the job's status until it is wanted or the deadline passes."""
-    deadline = time.monotonic() + DEADLINE
-    while (status := job.get_status(refresh=True).value) != wanted:
-        if time.monotonic() > deadline:
-            break
+def wait_for_status(job: Job, wanted: str) -> None:
+    """Poll the job's status until it is wanted."""
+    while job.get_status(refresh=True).value != wanted:
         time.sleep(0.05)
-    return status
 
 
-def main() -> int:
+def main(queue: Queue, jobs: list[Job]) -> int:
     """Queue two long jobs, remove the waiting one, stop the running one."""
-    connection = connect(decode=False, announce=False)
-    queue = Queue(QUEUE, connection=connection)
-    running = create_job(queue, "104-remove_job.encode_video", "holiday.mp4")
-    waiting = create_job(queue, "104-remove_job.encode_video", "party.mp4")
+    for name in ("holiday.mp4", "party.mp4"):
+        jobs.append(queue.enqueue("104-remove_job.encode_video", name,
+                                  job_id=next_id(queue.connection)))
+    running, waiting = jobs
     print(f"Job {running.id} created: holiday.mp4", flush=True)
     print(f"Job {waiting.id} created: party.mp4, queued behind it", flush=True)
-    if wait_for_status(running, "started") != "started":
-        print("No worker started the job: start ./104-remove_worker.py")
-        return 1
+    if not live_workers(queue):
+        print("No worker is listening on videos: start one with "
+              "./104-remove_worker.py (Ctrl-C stops waiting and removes "
+              "both jobs)", file=sys.stderr, flush=True)
+    wait_for_status(running, "started")
     print(f"Job {running.id} is started", flush=True)
 
     waiting.cancel()
-    status = waiting.get_status(refresh=True).value
-    print(f"Job {waiting.id} cancelled: {status}, "
+    print(f"Job {waiting.id} cancelled: {waiting.get_status().value}, "
           f"still queued: {waiting.id in queue.job_ids}", flush=True)
     waiting.delete()
     print(f"Job {waiting.id} deleted: exists: "
-          f"{Job.exists(waiting.id, connection=connection)}", flush=True)
-
+          f"{Job.exists(waiting.id, connection=queue.connection)}", flush=True)
     try:
-        send_stop_job_command(connection, running.id)
+        send_stop_job_command(queue.connection, running.id)
     except InvalidJobOperation as error:
-        print(f"Job {running.id} could not be stopped: {error}", flush=True)
+        print(f"Job {running.id} could not be stopped: {error}",
+              file=sys.stderr, flush=True)
         return 1
     print(f"Job {running.id} stop requested while running", flush=True)
-    print(f"Job {running.id} is {wait_for_status(running, 'stopped')}",
-          flush=True)
+    wait_for_status(running, "stopped")
+    print(f"Job {running.id} is stopped", flush=True)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    videos = Queue(QUEUE, connection=connect(announce=False, patient=True),
+                   serializer=JSONSerializer)
+    created: list[Job] = []
+    try:
+        sys.exit(main(videos, created))
+    except KeyboardInterrupt:  # this lesson's jobs must not delay the next run
+        for job in created:
+            job.delete()

@@ -3,7 +3,10 @@
 
 A warm shutdown (first SIGINT or SIGTERM) waits for the running job, then
 the worker exits 0.  A cold shutdown (a second signal, more than a second
-later) stops at once: the job is interrupted.  ``./105-graceful_shutdown.py``
+later) stops at once: RQ kills the process running the job and leaves the job
+"started"; a live worker's clean-up finds it once its heartbeat expires and
+fails it, or retries it if it has retries left (lesson 106).
+``./105-graceful_shutdown.py``
 shows both with a worker it starts; ``./105-graceful_shutdown.py worker``
 is that worker alone.
 """
@@ -13,12 +16,13 @@ import sys
 import time
 
 import redis
-from rq import Queue
+from rq import Queue, Worker
 from rq.job import Job
+from rq.serializers import JSONSerializer
 
-from job_events import create_job
-from redis_connection import connect
-from rq_workers import live_workers, run_worker
+from kuestyle.connection import connect
+from kuestyle.ids import next_id
+from kuestyle.workers import live_workers, quiet_rq_logs
 
 QUEUE = "shutdown_demo"
 DEADLINE = 15.0
@@ -39,17 +43,19 @@ def wait_until(condition: object, what: str) -> None:
         time.sleep(0.02)
 
 
-def start_worker(queue: Queue) -> subprocess.Popen:
+def start_worker(queue: Queue, workers: list) -> subprocess.Popen:
     """Start this lesson's worker as a process and wait until it listens."""
-    worker = subprocess.Popen([sys.executable, __file__, "worker"])
+    workers.append(subprocess.Popen([sys.executable, __file__, "worker"]))
     wait_until(lambda: live_workers(queue), "the worker")
-    return worker
+    return workers[-1]
 
 
-def shutdown(queue: Queue, seconds: float, signals: int) -> None:
+def shutdown(queue: Queue, seconds: float, signals: int,
+             workers: list) -> None:
     """Run a job of seconds, send SIGTERM signals times, report the result."""
-    worker = start_worker(queue)
-    job = create_job(queue, "105-graceful_shutdown.long_task", seconds)
+    worker = start_worker(queue, workers)
+    job = queue.enqueue("105-graceful_shutdown.long_task", seconds,
+                        job_id=next_id(queue.connection))
     print(f"Job {job.id} created: a {seconds:g}-second task", flush=True)
     wait_until(lambda: job.get_status(refresh=True) == "started", "the job")
     worker.send_signal(signal.SIGTERM)
@@ -62,24 +68,38 @@ def shutdown(queue: Queue, seconds: float, signals: int) -> None:
         print("SIGTERM sent twice: cold shutdown, the job is interrupted",
               flush=True)
     status = worker.wait(timeout=DEADLINE)
-    state = Job.fetch(job.id, connection=queue.connection).get_status()
+    state = job.get_status(refresh=True)
     print(f"Worker exited with status {status}; job {job.id} is "
           f"{state.value}", flush=True)
 
 
-def main() -> None:
+def work() -> None:
+    """The worker: RQ's forking Worker; its signal handlers do the rest."""
+    connection = connect(announce=False, patient=True)
+    quiet_rq_logs()
+    Worker([QUEUE], connection=connection, serializer=JSONSerializer).work()
+
+
+def main(workers: list) -> None:
     """Show a warm shutdown, then a cold one."""
-    connection = connect(decode=False, announce=False)
-    queue = Queue(QUEUE, connection=connection)
-    shutdown(queue, 2, signals=1)
-    shutdown(queue, 3, signals=2)
+    connection = connect(announce=False)
+    queue = Queue(QUEUE, connection=connection, serializer=JSONSerializer)
+    shutdown(queue, 2, 1, workers)
+    shutdown(queue, 3, 2, workers)
 
 
 if __name__ == "__main__":
     if sys.argv[1:] == ["worker"]:
-        sys.exit(run_worker([QUEUE], preload=["105-graceful_shutdown"]))
+        work()
+        sys.exit(0)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    started: list[subprocess.Popen] = []
     try:
-        main()
-    except (TimeoutError, redis.exceptions.ConnectionError) as error:
+        main(started)
+    except KeyboardInterrupt:
+        # The worker got Ctrl-C too: let it finish before the prompt returns.
+        for process in started:
+            process.wait()
+    except (TimeoutError, redis.exceptions.RedisError) as error:
         print(f"The demo stopped: {error}", file=sys.stderr)
         sys.exit(1)

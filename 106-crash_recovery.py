@@ -15,12 +15,15 @@ import sys
 import time
 
 import redis
-from rq import Queue, Retry, Worker, get_current_job
+from rq import Callback, Queue, Retry, Worker, get_current_job
 from rq.job import Job
+from rq.serializers import JSONSerializer
 
-from job_events import JobListener, create_job
-from redis_connection import connect
-from rq_workers import live_workers, run_worker
+from kuestyle.connection import connect
+from kuestyle.events import JobListener, job_completed, job_failed
+from kuestyle.ids import next_id
+from kuestyle.rq_gaps import short_heartbeat
+from kuestyle.workers import live_workers, quiet_rq_logs
 
 QUEUE = "renders"
 HEARTBEAT_INTERVAL = 1     # a worker renews its job's heartbeat every second
@@ -29,14 +32,6 @@ MAINTENANCE_INTERVAL = 2   # live workers look for expired jobs every 2 s
 WORKER_TTL = 16            # so an idle worker wakes up every second to look
 RENDER_SECONDS = 2.0
 DEADLINE = 30.0
-
-
-class QuickRecoveryWorker(Worker):
-    """RQ's forking worker with a short job heartbeat (RQ adds 60 s to it)."""
-
-    def get_heartbeat_ttl(self, job: Job) -> int:
-        """Let a job's heartbeat expire HEARTBEAT_TTL seconds after renewal."""
-        return HEARTBEAT_TTL
 
 
 def render(name: str) -> None:
@@ -72,8 +67,8 @@ def crash_worker_running(job: Job) -> None:
 
 def main() -> None:
     """Crash the worker running a job and time how long the job takes back."""
-    connection = connect(decode=False, announce=False)
-    queue = Queue(QUEUE, connection=connection)
+    connection = connect(announce=False, patient=True)
+    queue = Queue(QUEUE, connection=connection, serializer=JSONSerializer)
     workers = start_workers(queue, 2)
     crashed_at = [0.0]
 
@@ -88,12 +83,16 @@ def main() -> None:
             print(f"Job {event['id']} {outcome} {since:.1f} s after the crash",
                   flush=True)
 
-    listener = JobListener(connection, QUEUE, report)
-    job = create_job(queue, "106-crash_recovery.render", "intro.mp4",
-                     retry=Retry(max=2))
+    listener = JobListener(queue, report)
+    job_id = next_id(connection)
+    listener.watch([job_id])
+    # A killed worker's job is retried only if it has retries left.
+    job = queue.enqueue("106-crash_recovery.render", "intro.mp4",
+                        job_id=job_id, retry=Retry(max=2),
+                        on_success=Callback(job_completed),
+                        on_failure=Callback(job_failed))
     print(f"Job {job.id} created: render intro.mp4 ({RENDER_SECONDS:g} s)",
           flush=True)
-    listener.watch([job.id])
     crash_worker_running(job)
     crashed_at[0] = time.monotonic()
     print(f"Worker running job {job.id} killed with SIGKILL", flush=True)
@@ -105,16 +104,28 @@ def main() -> None:
         worker.wait(timeout=DEADLINE)
 
 
+def work() -> None:
+    """One worker: RQ's forking Worker with quick crash-recovery settings."""
+    connection = connect(announce=False, patient=True)
+    quiet_rq_logs()
+    # RQ's documented settings, and a job heartbeat of HEARTBEAT_TTL seconds
+    # instead of RQ's 60 more than the interval (see kuestyle/rq_gaps.py).
+    worker_class = short_heartbeat(Worker, HEARTBEAT_TTL)
+    worker_class([QUEUE], connection=connection, serializer=JSONSerializer,
+                 job_monitoring_interval=HEARTBEAT_INTERVAL,
+                 maintenance_interval=MAINTENANCE_INTERVAL,
+                 worker_ttl=WORKER_TTL).work()
+
+
 if __name__ == "__main__":
     if sys.argv[1:] == ["worker"]:
-        sys.exit(run_worker([QUEUE], preload=["106-crash_recovery"],
-                            worker_class=QuickRecoveryWorker,
-                            worker_options={
-                                "job_monitoring_interval": HEARTBEAT_INTERVAL,
-                                "maintenance_interval": MAINTENANCE_INTERVAL,
-                                "worker_ttl": WORKER_TTL}))
+        work()
+        sys.exit(0)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         main()
-    except redis.exceptions.ConnectionError as error:
+    except KeyboardInterrupt:
+        pass
+    except redis.exceptions.RedisError as error:
         print(f"The demo stopped: {error}", file=sys.stderr)
         sys.exit(1)

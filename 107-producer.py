@@ -6,14 +6,16 @@ job is run exactly once, by whichever worker is free.
 ``./107-producer.py [NAME] [COUNT] [INTERVAL]`` adds COUNT jobs (default 5),
 one every INTERVAL seconds (default 1), named NAME-1, NAME-2, ... (default A).
 """
+import argparse
 import os
-import sys
+import signal
 import time
 
 from rq import Queue, get_current_job
+from rq.serializers import JSONSerializer
 
-from job_events import create_job
-from redis_connection import connect
+from kuestyle.connection import connect
+from kuestyle.ids import next_id
 
 QUEUE = "emails"
 RUNS_KEY = "emails:runs"
@@ -30,16 +32,40 @@ def send_email(name: str) -> None:
 
 def produce(producer: str, count: int, interval: float) -> None:
     """Add count jobs named after the producer, one every interval seconds."""
-    queue = Queue(QUEUE, connection=connect(decode=False, announce=False))
+    queue = Queue(QUEUE, connection=connect(announce=False, patient=True),
+                  serializer=JSONSerializer)
     for number in range(1, count + 1):
         name = f"{producer}-{number}"
-        job = create_job(queue, "107-producer.send_email", name)
+        job = queue.enqueue("107-producer.send_email", name,
+                            job_id=next_id(queue.connection))
         print(f"Producer {producer} created job {job.id}: email {name}",
               flush=True)
         if number < count:
             time.sleep(interval)
 
 
+def positive(kind: type) -> object:
+    """An argparse type: a number of kind that is more than 0."""
+    def parse(text: str) -> int | float:
+        """Parse text, refusing 0 and negative numbers."""
+        value = kind(text)
+        if value <= 0:
+            raise ValueError(text)
+        return value
+    parse.__name__ = kind.__name__
+    return parse
+
+
 if __name__ == "__main__":
-    arguments = sys.argv[1:] + ["A", "5", "1"][len(sys.argv) - 1:]
-    produce(arguments[0], int(arguments[1]), float(arguments[2]))
+    parser = argparse.ArgumentParser(description="Add jobs to emails.")
+    parser.add_argument("name", nargs="?", default="A", help="producer name")
+    parser.add_argument("count", nargs="?", type=positive(int), default=5)
+    parser.add_argument("interval", nargs="?", type=positive(float),
+                        default=1.0,
+                        help="seconds between two jobs")
+    arguments = parser.parse_args()
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        produce(arguments.name, arguments.count, arguments.interval)
+    except KeyboardInterrupt:  # the jobs already added stay queued
+        pass

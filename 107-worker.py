@@ -1,10 +1,17 @@
 #!/usr/bin/env python3
 """Run two jobs at a time on the shared emails queue; start several."""
-import sys
+from rq import SimpleWorker
+from rq.serializers import JSONSerializer
+from rq.worker_pool import WorkerPool
 
-from rq_workers import run_worker
+from kuestyle.connection import connect
+from kuestyle.workers import quiet_rq_logs
 
 QUEUE = "emails"
 
 if __name__ == "__main__":
-    sys.exit(run_worker([QUEUE], preload=["107-producer"], processes=2))
+    connection = connect(announce=False, patient=True)
+    quiet_rq_logs()
+    # The same as `rq worker-pool -n 2 emails` on the command line.
+    WorkerPool([QUEUE], connection=connection, num_workers=2,
+               worker_class=SimpleWorker, serializer=JSONSerializer).start()

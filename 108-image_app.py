@@ -11,17 +11,20 @@ import time
 
 from flask import Flask, request
 from rq import Queue
-from rq.exceptions import NoSuchJobError
+from rq.exceptions import DeserializationError, NoSuchJobError
 from rq.job import Job
+from rq.serializers import JSONSerializer
 
-from flask_serving import app_client, install_json_errors, serve
-from job_events import create_job, report_progress
-from redis_connection import connect, redis_url
+from kuestyle.connection import connect
+from kuestyle.events import report_progress
+from kuestyle.ids import next_id
+from kuestyle.web import app_client, create_json_app, serve
 
 QUEUE = "images"
 IMAGE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 JOB_ID = re.compile(r"[A-Za-z0-9_-]{1,100}")
 STEP_SECONDS = 0.2
+MAX_BODY_BYTES = 16 * 1024
 
 
 def process_image(image_id: str) -> dict:
@@ -57,18 +60,22 @@ def describe_job(job: Job) -> dict:
 
 def create_app(url: str | None = None) -> Flask:
     """Build the upload app on the Redis at url (default: REDIS_URL)."""
-    app = Flask(__name__)
-    install_json_errors(app)
-    queue = Queue(QUEUE, connection=app_client(url or redis_url()))
+    app = create_json_app(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES  # larger: 413, as JSON
+    queue = Queue(QUEUE, connection=app_client(url), serializer=JSONSerializer)
 
     @app.post("/upload-image")
     def upload() -> tuple[dict, int, dict]:
         """Validate, queue, and answer 202 with where to follow the job."""
-        problem = validate(request.get_json(silent=True))
+        try:
+            body = request.get_json(silent=True)
+        except RecursionError:
+            body = None
+        problem = validate(body)
         if problem:
             return {"status": problem}, 400, {}
-        image_id = request.get_json()["imageId"]
-        job = create_job(queue, "108-image_app.process_image", image_id)
+        job = queue.enqueue("108-image_app.process_image", body["imageId"],
+                            job_id=next_id(queue.connection))
         status_url = f"/jobs/{job.id}"
         return ({"status": "Accepted", "jobId": job.id,
                  "statusUrl": status_url}, 202, {"Location": status_url})
@@ -79,12 +86,17 @@ def create_app(url: str | None = None) -> Flask:
         job = None
         if JOB_ID.fullmatch(job_id):  # RQ's own rule for a job id
             try:
-                job = Job.fetch(job_id, connection=queue.connection)
+                job = Job.fetch(job_id, connection=queue.connection,
+                                serializer=JSONSerializer)
             except NoSuchJobError:
                 pass
         if job is None or job.origin != QUEUE:
             return {"status": "Job not found"}, 404
-        return describe_job(job)
+        try:
+            return describe_job(job)
+        except (DeserializationError, ValueError):
+            # JSON only: data that is not JSON is refused, never unpickled.
+            return {"status": "Job data is not valid JSON"}, 422
 
     return app
 

@@ -1,10 +1,15 @@
 #!/usr/bin/env python3
 """Process the images queue that ./108-image_app.py fills."""
-import sys
+from rq import SimpleWorker
+from rq.serializers import JSONSerializer
 
-from rq_workers import run_worker
+from kuestyle.connection import connect
+from kuestyle.workers import quiet_rq_logs
 
 QUEUE = "images"
 
 if __name__ == "__main__":
-    sys.exit(run_worker([QUEUE], preload=["108-image_app"]))
+    connection = connect(announce=False, patient=True)
+    quiet_rq_logs()
+    SimpleWorker([QUEUE], connection=connection,
+                 serializer=JSONSerializer).work()

@@ -3,9 +3,22 @@
 import asyncio
 
 import redis
+import redis.asyncio
 
-from redis_connection import (CONNECTED, fail_not_connected, get_async_client,
-                              redis_print)
+from kuestyle.connection import (CONNECTED, fail_not_connected, options,
+                                 redis_print, redis_url)
+
+
+_clients: dict[asyncio.AbstractEventLoop, redis.asyncio.Redis] = {}
+
+
+def get_async_client() -> redis.asyncio.Redis:
+    """The asyncio client of the running event loop (one per loop)."""
+    loop = asyncio.get_running_loop()
+    if loop not in _clients:
+        _clients[loop] = redis.asyncio.Redis.from_url(
+            redis_url(), decode_responses=True, **options())
+    return _clients[loop]
 
 
 async def set_new_school(school_name: str, value: str) -> None:

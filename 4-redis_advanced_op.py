@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Store a Redis hash field by field with HSET, then read it all back."""
-from redis_connection import connect, get_client, redis_print
+from kuestyle.connection import client, connect, redis_print
 
 HASH_KEY = "HolbertonSchools"
 SCHOOLS = {"Portland": "50", "Seattle": "80", "New York": "20",
@@ -10,13 +10,13 @@ SCHOOLS = {"Portland": "50", "Seattle": "80", "New York": "20",
 def store_schools() -> None:
     """HSET each school into the hash, one field per command, with replies."""
     for city, value in SCHOOLS.items():
-        redis_print(get_client().hset(HASH_KEY, city, value))
+        redis_print(client(decode=True).hset(HASH_KEY, city, value))
         # >>> Reply: 1  (a new field; 0 when the field was already there)
 
 
 def display_schools() -> None:
     """Print the whole hash as a dict, fields in the order they were stored."""
-    print(get_client().hgetall(HASH_KEY))
+    print(client(decode=True).hgetall(HASH_KEY))
 
 
 if __name__ == "__main__":

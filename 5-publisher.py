@@ -3,7 +3,7 @@
 import threading
 from time import sleep
 
-from redis_connection import connect, get_client
+from kuestyle.connection import client, connect
 
 CHANNEL = "holberton school channel"
 MESSAGES = [("Holberton Student #1 starts course", 100),
@@ -16,7 +16,7 @@ def publish_message(message: str, time: int) -> None:
     """Wait time milliseconds, announce the message, then publish it."""
     sleep(time / 1000)
     print(f"About to send {message}", flush=True)
-    get_client().publish(CHANNEL, message)
+    client().publish(CHANNEL, message)
 
 
 if __name__ == "__main__":

@@ -1,25 +1,22 @@
 #!/usr/bin/env python3
 """Subscribe to a Redis channel and print each message until told to stop."""
+import signal
+
 import redis
 
-from redis_connection import CONNECTED, connect, fail_not_connected
-from shutdown import stop_on_signals
+from kuestyle.connection import CONNECTED, connect, fail_not_connected
 
 CHANNEL = "holberton school channel"
 KILL_MESSAGE = "KILL_SERVER"
-SUBSCRIBE_TIMEOUT = 5.0
 
 
-def subscribe(client: redis.Redis) -> redis.client.PubSub:
+def subscribe(connection: redis.Redis) -> redis.client.PubSub:
     """Subscribe to CHANNEL; return once Redis confirms the subscription."""
-    pubsub = client.pubsub()
+    pubsub = connection.pubsub()
     pubsub.subscribe(CHANNEL)
-    while True:
-        message = pubsub.get_message(timeout=SUBSCRIBE_TIMEOUT)
-        if message is None:
-            raise redis.exceptions.TimeoutError("no subscription confirmation")
-        if message["type"] == "subscribe":
-            return pubsub
+    if pubsub.get_message(timeout=5) is None:  # the "subscribe" reply
+        raise redis.exceptions.TimeoutError("no subscription confirmation")
+    return pubsub
 
 
 def listen(pubsub: redis.client.PubSub) -> None:
@@ -27,15 +24,19 @@ def listen(pubsub: redis.client.PubSub) -> None:
     for message in pubsub.listen():
         if message["type"] != "message":
             continue
-        print(message["data"], flush=True)
-        if message["data"] == KILL_MESSAGE:
+        # Any bytes may be published: show what is not UTF-8, never crash.
+        text = message["data"].decode(errors="backslashreplace")
+        print(text, flush=True)
+        if text == KILL_MESSAGE:
             pubsub.unsubscribe(CHANNEL)
             pubsub.close()
             return
 
 
 if __name__ == "__main__":
-    stop_on_signals()
+    # Ctrl-C and SIGTERM stop it quietly (even when started with "&").
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.default_int_handler)
     try:
         channel = subscribe(connect(announce=False))
         # The connected line comes only now, so a publisher started after it

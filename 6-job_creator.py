@@ -1,9 +1,13 @@
 #!/usr/bin/env python3
-"""Create one notification job on a queue and report how it ended."""
-from rq import Queue
+"""Create one notification job on an RQ queue and report how it ended."""
+import signal
 
-from job_events import JobListener, create_job
-from redis_connection import connect
+from rq import Callback, Queue
+from rq.serializers import JSONSerializer
+
+from kuestyle.connection import connect
+from kuestyle.events import JobListener, job_completed, job_failed
+from kuestyle.ids import next_id
 
 QUEUE = "push_notification_code"
 JOB_DATA = {"phoneNumber": "4153518780",
@@ -20,15 +24,26 @@ def print_outcome(event: dict) -> None:
 
 def main() -> None:
     """Listen for the job's events, create the job, then wait for its end."""
-    connection = connect(decode=False, announce=False)
-    queue = Queue(QUEUE, connection=connection)
-    listener = JobListener(connection, QUEUE, print_outcome)
-    job = create_job(queue, "6-job_processor.process_notification", JOB_DATA)
+    connection = connect(announce=False, patient=True)
+    # JSON, not RQ's default pickle: job data read back from Redis is data,
+    # never code that runs.
+    queue = Queue(QUEUE, connection=connection, serializer=JSONSerializer)
+    listener = JobListener(queue, print_outcome)  # subscribed before enqueue
+    job_id = next_id(connection)                  # 1, 2, 3, ... like Kue
+    listener.watch([job_id])
+    job = queue.enqueue("6-job_processor.process_notification", JOB_DATA,
+                        job_id=job_id,
+                        on_success=Callback(job_completed),
+                        on_failure=Callback(job_failed))
     print(f"Notification job created: {job.id}", flush=True)
-    listener.watch([job.id])
-    listener.wait_while_worked(queue, "./6-job_processor.py")
+    listener.wait_for_workers("./6-job_processor.py")
     listener.close()
 
 
 if __name__ == "__main__":
-    main()
+    # Ctrl-C raises KeyboardInterrupt, even in a process started with "&".
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        main()
+    except KeyboardInterrupt:  # Ctrl-C: stop waiting; the job stays queued
+        pass

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Process the notification jobs of one queue with an RQ worker, Kue-style."""
-import sys
+from rq import SimpleWorker
+from rq.serializers import JSONSerializer
 
-from rq_workers import run_worker
+from kuestyle.connection import connect
+from kuestyle.workers import quiet_rq_logs
 
 QUEUE = "push_notification_code"
 
@@ -18,5 +20,11 @@ def process_notification(data: dict) -> None:
 
 
 if __name__ == "__main__":
-    # A worker on the queue until Ctrl-C; jobs left by earlier runs go first.
-    sys.exit(run_worker([QUEUE], preload=["6-job_processor"]))
+    connection = connect(announce=False, patient=True)
+    quiet_rq_logs()
+    # RQ's non-forking worker runs each job in this process (this module is
+    # imported once).  Jobs left by earlier runs go first.  Ctrl-C or SIGTERM:
+    # the running job finishes, then work() returns.
+    worker = SimpleWorker([QUEUE], connection=connection,
+                          serializer=JSONSerializer)
+    worker.work()

@@ -1,9 +1,13 @@
 #!/usr/bin/env python3
-"""Create a list of notification jobs, then print progress and outcomes."""
-from rq import Queue
+"""Create eleven notification jobs at once, then print their progress."""
+import signal
 
-from job_events import JobListener, create_jobs, describe
-from redis_connection import connect
+from rq import Callback, Queue
+from rq.serializers import JSONSerializer
+
+from kuestyle.connection import connect
+from kuestyle.events import JobListener, describe, job_completed, job_failed
+from kuestyle.ids import next_ids
 
 QUEUE = "push_notification_code_2"
 JOBS = [
@@ -39,16 +43,27 @@ def print_event(event: dict) -> None:
 
 def main() -> None:
     """Listen for events, create the jobs in list order, wait for them all."""
-    connection = connect(decode=False, announce=False)
-    queue = Queue(QUEUE, connection=connection)
-    listener = JobListener(connection, QUEUE, print_event)
-    jobs = create_jobs(queue, "7-job_processor.process_notification", JOBS)
+    connection = connect(announce=False, patient=True)
+    queue = Queue(QUEUE, connection=connection, serializer=JSONSerializer)
+    listener = JobListener(queue, print_event)
+    job_ids = next_ids(connection, len(JOBS))  # consecutive, in list order
+    listener.watch(job_ids)
+    # enqueue_many sends every job in one round trip.
+    jobs = queue.enqueue_many([
+        Queue.prepare_data("7-job_processor.process_notification", (data,),
+                           job_id=job_id, on_success=Callback(job_completed),
+                           on_failure=Callback(job_failed))
+        for job_id, data in zip(job_ids, JOBS)])
     for job in jobs:
         print(f"Notification job created: {job.id}", flush=True)
-    listener.watch(job.id for job in jobs)
-    listener.wait_while_worked(queue, "./7-job_processor.py")
+    listener.wait_for_workers("./7-job_processor.py")
     listener.close()
 
 
 if __name__ == "__main__":
-    main()
+    # Ctrl-C raises KeyboardInterrupt, even in a process started with "&".
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        main()
+    except KeyboardInterrupt:  # Ctrl-C: stop waiting; the jobs stay queued
+        pass

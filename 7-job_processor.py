@@ -2,8 +2,13 @@
 """Process notification jobs two at a time, reporting progress and failures."""
 import sys
 
-from job_events import report_progress
-from rq_workers import run_worker
+from rq import SimpleWorker
+from rq.worker_pool import WorkerPool
+from rq.serializers import JSONSerializer
+
+from kuestyle.connection import connect
+from kuestyle.events import report_progress
+from kuestyle.workers import quiet_rq_logs
 
 QUEUE = "push_notification_code_2"
 BLACKLISTED_NUMBERS = ["4153518780", "4153518781"]
@@ -11,7 +16,7 @@ BLACKLISTED_NUMBERS = ["4153518780", "4153518781"]
 
 def send_notification(phone_number: str, message: str) -> None:
     """Send a notification, failing the job if phone_number is blacklisted."""
-    report_progress(0)
+    report_progress(0)  # job.meta["progress"], saved and sent to the creator
     if phone_number in BLACKLISTED_NUMBERS:
         raise ValueError(f"Phone number {phone_number} is blacklisted")
     report_progress(50)
@@ -24,7 +29,13 @@ def process_notification(data: dict) -> None:
 
 
 if __name__ == "__main__":
-    # Two worker processes: two jobs at a time. Other queues may be named,
-    # e.g. ./7-job_processor.py push_notification_code_3 for task 8.
+    connection = connect(announce=False, patient=True)
+    quiet_rq_logs()
+    # Other queues may be named: ./7-job_processor.py push_notification_code_3
     queues = sys.argv[1:] or [QUEUE]
-    sys.exit(run_worker(queues, preload=["7-job_processor"], processes=2))
+    # Two worker processes: two jobs at a time, like Kue's
+    # queue.process(name, 2, ...).  The pool replaces a worker that dies, and
+    # Ctrl-C or SIGTERM stops both after their running jobs.
+    pool = WorkerPool(queues, connection=connection, num_workers=2,
+                      worker_class=SimpleWorker, serializer=JSONSerializer)
+    pool.start()

@@ -3,23 +3,33 @@
 
 Like Kue's job listeners, the progress, completed and failed lines of the jobs
 are printed in this process while it lives; ``wait_for_outcomes(jobs)`` waits
-for all of them and ``stop_listening()`` stops (Kue's ``testMode.exit``).
+for them and ``stop_listening()`` stops (Kue's ``testMode.exit``).  One
+listener serves every call on the same Redis.
 """
-import time
-
-from rq import Queue
+from rq import Callback, Queue
 from rq.job import Job
+from rq.serializers import JSONSerializer
 
-from job_events import JobListener, create_jobs, describe
+from kuestyle.events import JobListener, describe, job_completed, job_failed
+from kuestyle.ids import next_ids
 
 QUEUE = "push_notification_code_3"
 JOB_FUNCTION = "7-job_processor.process_notification"
-_listeners: dict[str, JobListener] = {}
+_listeners: dict[tuple, JobListener] = {}
 
 
 def print_event(event: dict) -> None:
     """Print a job event the way task 7's creator does."""
     print(describe(event, "Notification job"), flush=True)
+
+
+def listener_for(queue: Queue) -> JobListener:
+    """The one listener of this process for queue's Redis server."""
+    where = queue.connection.connection_pool.connection_kwargs
+    key = tuple(where.get(name) for name in ("host", "port", "path", "db"))
+    if key not in _listeners:
+        _listeners[key] = JobListener(queue, print_event)
+    return _listeners[key]
 
 
 def create_push_notifications_jobs(jobs: list[dict],
@@ -33,13 +43,17 @@ def create_push_notifications_jobs(jobs: list[dict],
         raise TypeError("Jobs is not an array")
     if not jobs:
         return []
-    target = Queue(QUEUE, connection=queue.connection)
-    listener = JobListener(queue.connection, QUEUE, print_event)
-    created = create_jobs(target, JOB_FUNCTION, jobs)
+    target = Queue(QUEUE, connection=queue.connection,
+                   serializer=JSONSerializer)
+    job_ids = next_ids(target.connection, len(jobs))
+    listener_for(target).watch(job_ids)
+    created = target.enqueue_many([
+        Queue.prepare_data(JOB_FUNCTION, (data,), job_id=job_id,
+                           on_success=Callback(job_completed),
+                           on_failure=Callback(job_failed))
+        for job_id, data in zip(job_ids, jobs)])
     for job in created:
         print(f"Notification job created: {job.id}", flush=True)
-        _listeners[job.id] = listener
-    listener.watch(job.id for job in created)
     return created
 
 
@@ -47,22 +61,15 @@ def wait_for_outcomes(jobs: list[Job], timeout: float | None = None) -> bool:
     """Wait until every job completed or failed (its lines printed).
 
     Returns False if timeout seconds passed first; the lines keep coming.
-    A listener whose jobs have all ended is closed and forgotten.
     """
-    deadline = None if timeout is None else time.monotonic() + timeout
-    for listener in {_listeners[j.id] for j in jobs if j.id in _listeners}:
-        left = None if deadline is None else deadline - time.monotonic()
-        left = None if left is None else max(0.0, left)
-        if not listener.wait(left):
-            return False
-        listener.close()
-        for job_id in [k for k, v in _listeners.items() if v is listener]:
-            del _listeners[job_id]
-    return True
+    if not jobs:
+        return True
+    listener = listener_for(Queue(QUEUE, connection=jobs[0].connection))
+    return listener.wait(timeout, job_ids=[job.id for job in jobs])
 
 
 def stop_listening() -> None:
     """Stop printing the events of every job created so far."""
-    for listener in set(_listeners.values()):
+    for listener in _listeners.values():
         listener.close()
     _listeners.clear()

@@ -5,8 +5,8 @@ import re
 import redis
 from flask import Flask
 
-from flask_serving import app_client, install_json_errors, serve
-from redis_connection import connect, get_client, redis_url
+from kuestyle.connection import client, connect
+from kuestyle.web import app_client, create_json_app, serve
 
 list_products = [
     {"itemId": 1, "itemName": "Suitcase 250", "price": 50,
@@ -19,17 +19,26 @@ list_products = [
      "initialAvailableQuantity": 5},
 ]
 NOT_FOUND = {"status": "Product not found"}
+
+
 # One atomic step in Redis: check what is left and take one, or take nothing.
 # A read in Python followed by a write would let two requests both see
 # "1 left" and both confirm it.
 RESERVE_ONE = """
 local reserved = tonumber(redis.call('GET', KEYS[1]) or '0')
+if reserved == nil then
+  return redis.error_reply(KEYS[1] .. ' does not hold a count')
+end
 if reserved >= tonumber(ARGV[1]) then
   return 0
 end
 redis.call('INCR', KEYS[1])
 return 1
 """
+
+
+class BadStock(ValueError):
+    """A reservation count in Redis that is not a number."""
 
 
 def get_item_by_id(item_id: int) -> dict | None:
@@ -45,36 +54,45 @@ def parse_item_id(raw: str) -> dict | None:
 
 
 def reserve_stock_by_id(item_id: int, stock: int,
-                        client: redis.Redis | None = None) -> None:
+                        connection: redis.Redis | None = None) -> None:
     """Set the number of units of item_id reserved so far (key item.<id>)."""
-    (client or get_client()).set(f"item.{item_id}", stock)
+    (connection or client()).set(f"item.{item_id}", stock)
 
 
 def get_current_reserved_stock_by_id(item_id: int,
-                                     client: redis.Redis | None = None) -> int:
+                                     connection: redis.Redis | None = None
+                                     ) -> int:
     """Return the number of units of item_id reserved so far (0 if unset)."""
-    return int((client or get_client()).get(f"item.{item_id}") or 0)
+    value = (connection or client()).get(f"item.{item_id}") or 0
+    try:
+        return int(value)
+    except ValueError:
+        raise BadStock(f"item.{item_id} holds {value!r}, not a count")
 
 
-def reserve_one(item: dict, client: redis.Redis | None = None) -> bool:
+def reserve_one(item: dict, connection: redis.Redis | None = None) -> bool:
     """Reserve one unit of item if one is left, in one atomic step."""
-    client = client or get_client()
-    return client.eval(RESERVE_ONE, 1, f"item.{item['itemId']}",
-                       item["initialAvailableQuantity"]) == 1
+    return (connection or client()).eval(
+        RESERVE_ONE, 1, f"item.{item['itemId']}",
+        item["initialAvailableQuantity"]) == 1
 
 
-def with_quantity(item: dict, client: redis.Redis) -> dict:
+def with_quantity(item: dict, connection: redis.Redis) -> dict:
     """Return the product with its currentQuantity (initial minus reserved)."""
-    reserved = get_current_reserved_stock_by_id(item["itemId"], client)
+    reserved = get_current_reserved_stock_by_id(item["itemId"], connection)
     return {**item,
             "currentQuantity": item["initialAvailableQuantity"] - reserved}
 
 
 def create_app(url: str | None = None) -> Flask:
     """Build the stock app on the Redis at url (default: REDIS_URL)."""
-    app = Flask(__name__)
-    install_json_errors(app)
-    client = app_client(url or redis_url())
+    app = create_json_app(__name__, changes_state={"reserve"})
+    connection = app_client(url)
+
+    @app.errorhandler(BadStock)
+    def bad_stock(error: BadStock) -> tuple[dict, int]:
+        """A count in Redis that is not a number: say which, as JSON."""
+        return {"status": "Stock count unreadable", "reason": str(error)}, 500
 
     @app.get("/list_products")
     def products() -> list[dict]:
@@ -93,7 +111,7 @@ def create_app(url: str | None = None) -> Flask:
         item = parse_item_id(raw_id)
         if item is None:
             return NOT_FOUND, 404
-        return with_quantity(item, client)
+        return with_quantity(item, connection)
 
     @app.get("/reserve_product/<path:raw_id>")
     def reserve(raw_id: str) -> tuple[dict, int]:
@@ -101,7 +119,7 @@ def create_app(url: str | None = None) -> Flask:
         item = parse_item_id(raw_id)
         if item is None:
             return NOT_FOUND, 404
-        if not reserve_one(item, client):
+        if not reserve_one(item, connection):
             return {"status": "Not enough stock available",
                     "itemId": item["itemId"]}, 409
         return {"status": "Reservation confirmed",

@@ -19,7 +19,7 @@ $(STAMP): requirements.txt
 
 ## Run every lesson in order, as a student would, against REDIS_URL or an embedded Redis.
 demo: venv
-	$(PY) demo.py
+	$(PY) -m tools.demo
 
 ## The whole test suite, slow tests included (as CI runs it).
 test: venv
@@ -31,13 +31,13 @@ test-fast: venv
 
 ## Start / stop a persistent embedded Redis on the REDIS_URL port (default 6379), data in .redis/.
 redis: venv
-	$(PY) embedded_redis.py start
+	$(PY) -m tools.embedded_redis start
 
 redis-stop: venv
-	$(PY) embedded_redis.py stop
+	$(PY) -m tools.embedded_redis stop
 
 redis-status: venv
-	$(PY) embedded_redis.py status
+	$(PY) -m tools.embedded_redis status
 
 ## Kue's UI: rq-dashboard for REDIS_URL on http://127.0.0.1:9181
 dashboard: venv
@@ -49,11 +49,11 @@ crash-demo: venv
 
 ## Measure the queue and the apps on this machine (a markdown table; a few minutes).
 bench: venv
-	$(PY) bench/run.py
+	$(PY) -m tools.bench.run
 
 ## The same, small: seconds, to see that it works.
 bench-quick: venv
-	$(PY) bench/run.py --quick
+	$(PY) -m tools.bench.run --quick
 
 clean:
 	rm -rf $(VENV) .redis .pytest_cache

@@ -10,7 +10,7 @@ import redis
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import embedded_redis  # noqa: E402
+from tools import embedded_redis  # noqa: E402
 from tests.helpers import AppServer, Lesson  # noqa: E402
 
 

@@ -4,7 +4,7 @@ import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from types import ModuleType
 
-from lesson_processes import (PYTHON, ROOT, AppServer, Lesson, http_get,  # noqa: F401
+from tools.lesson_processes import (PYTHON, ROOT, AppServer, Lesson, http_get,  # noqa: F401
                               lesson_env, run_lesson, wait_for_worker)
 
 

@@ -5,7 +5,7 @@ import sys
 
 import redis
 
-import embedded_redis
+from tools import embedded_redis
 from tests.helpers import ROOT, lesson_env
 
 DUMP = ROOT / "dump.rdb"
@@ -38,7 +38,7 @@ def test_make_redis_start_never_writes_the_committed_dump(tmp_path):
     before = sha(DUMP)
     port = embedded_redis.free_port()
     env = lesson_env(REDIS_URL=f"redis://127.0.0.1:{port}/0")
-    cli = [sys.executable, str(ROOT / "embedded_redis.py")]
+    cli = [sys.executable, "-m", "tools.embedded_redis"]
     started = subprocess.run([*cli, "start", "--dir", str(tmp_path)], env=env,
                              capture_output=True, text=True, timeout=20)
     assert started.returncode == 0, started.stderr
@@ -58,7 +58,7 @@ def test_make_redis_start_never_writes_the_committed_dump(tmp_path):
 
 
 def test_start_reports_a_server_already_answering(redis_server):
-    proc = subprocess.run([sys.executable, str(ROOT / "embedded_redis.py"), "start"],
+    proc = subprocess.run([sys.executable, "-m", "tools.embedded_redis", "start"],
                           env=lesson_env(), capture_output=True, text=True, timeout=20)
     assert proc.returncode == 0
     assert proc.stdout.startswith("A Redis server already answers at 127.0.0.1:")

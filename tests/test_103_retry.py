@@ -47,3 +47,9 @@ def test_a_job_out_of_retries_ends_failed(background, rq_connection):
         "Job 2 failed attempt 1: upload of broken.pdf failed (attempt 1); retry in 1 s",
         "Job 2 failed: upload of broken.pdf failed (attempt 2)"], describe(proc)
     assert len(attempt_starts(proc.stdout.splitlines(), "2")) == 2
+
+
+def test_an_unknown_backoff_is_one_usage_error():
+    proc = run_lesson("103-retry_job.py", "foo")
+    assert proc.returncode == 2 and proc.stdout == "", describe(proc)
+    assert "Traceback" not in proc.stderr and "invalid choice: 'foo'" in proc.stderr

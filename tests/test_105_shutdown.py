@@ -7,7 +7,7 @@ Task finished after 2 seconds
 Worker exited with status 0; job 1 is finished
 Job 2 created: a 3-second task
 SIGTERM sent twice: cold shutdown, the job is interrupted
-Worker exited with status 0; job 2 is failed
+Worker exited with status 0; job 2 is started
 """
 
 

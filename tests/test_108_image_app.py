@@ -3,6 +3,7 @@ import signal
 
 import pytest
 from rq import Queue, SimpleWorker
+from rq.serializers import JSONSerializer
 
 from tests.helpers import import_lesson
 
@@ -17,8 +18,9 @@ def run_burst_worker(connection) -> None:
     """Process the images queue in this process, keeping pytest's signal handlers."""
     handlers = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
     try:
-        SimpleWorker([Queue("images", connection=connection)],
-                     connection=connection).work(burst=True, logging_level="CRITICAL")
+        SimpleWorker([Queue("images", connection=connection, serializer=JSONSerializer)],
+                     connection=connection,
+                     serializer=JSONSerializer).work(burst=True, logging_level="CRITICAL")
     finally:
         signal.signal(signal.SIGINT, handlers[0])
         signal.signal(signal.SIGTERM, handlers[1])
@@ -29,7 +31,7 @@ def test_upload_answers_202_with_job_id_and_status_url(client, rq_connection):
     assert response.status_code == 202
     assert response.get_json() == {"status": "Accepted", "jobId": "1", "statusUrl": "/jobs/1"}
     assert response.headers["Location"] == "/jobs/1"
-    assert Queue("images", connection=rq_connection).job_ids == ["1"]
+    assert Queue("images", connection=rq_connection, serializer=JSONSerializer).job_ids == ["1"]
     status = client.get("/jobs/1")
     assert status.get_json() == {"jobId": "1", "state": "queued", "progress": 0}
 
@@ -54,11 +56,12 @@ def test_bad_input_is_400_json_and_queues_nothing(client, payload, rq_connection
     assert response.status_code == 400
     assert response.content_type == "application/json"
     assert set(response.get_json()) == {"status"}
-    assert Queue("images", connection=rq_connection).count == 0
+    assert Queue("images", connection=rq_connection, serializer=JSONSerializer).count == 0
 
 
 def test_unknown_job_and_other_queues_jobs_are_404(client, rq_connection):
-    Queue("other", connection=rq_connection).enqueue("builtins.print", job_id="77")
+    Queue("other", connection=rq_connection,
+          serializer=JSONSerializer).enqueue("builtins.print", job_id="77")
     for path in ("/jobs/77", "/jobs/999", "/jobs/%20", "/jobs/x%3Ay"):
         response = client.get(path)
         assert (response.status_code, response.get_json()) == (404, {"status": "Job not found"})

@@ -2,12 +2,14 @@
 import json
 
 from rq import Queue
+from rq.serializers import JSONSerializer
 
 from tests.helpers import listening_address
 
 
 def test_dashboard_lists_the_queues_and_binds_loopback(serve_app, rq_connection):
-    Queue("push_notification_code", connection=rq_connection).enqueue("builtins.print", "x")
+    Queue("push_notification_code", connection=rq_connection,
+          serializer=JSONSerializer).enqueue("builtins.print", "x")
     dashboard = serve_app("109-dashboard.py", ready_path="/0/data/queues.json")
     status, text, content_type = dashboard.get("/0/data/queues.json")
     assert (status, content_type) == (200, "application/json")

@@ -4,6 +4,7 @@ import time
 
 import pytest
 from rq import Queue
+from rq.serializers import JSONSerializer
 
 from tests.helpers import describe, import_lesson, run_lesson, wait_for_worker
 
@@ -47,7 +48,7 @@ def test_full_run_creator_and_processor(background, rq_connection):
 def test_two_jobs_really_run_at_the_same_time(background, rq_connection):
     background("7-job_processor.py")
     wait_for_worker(rq_connection, QUEUE, count=2)
-    queue = Queue(QUEUE, connection=rq_connection)
+    queue = Queue(QUEUE, connection=rq_connection, serializer=JSONSerializer)
     twins = [queue.enqueue("tests.jobs.wait_for_twin", "twins") for _ in range(2)]
     for twin in twins:
         for _ in range(200):
@@ -57,12 +58,25 @@ def test_two_jobs_really_run_at_the_same_time(background, rq_connection):
         assert twin.get_status() == "finished", twin.latest_result()
 
 
-def test_creator_without_worker_hints_and_exits(rq_connection):
-    proc = run_lesson("7-job_creator.py")
-    assert proc.returncode == 0, describe(proc)
-    assert proc.stdout.splitlines() == [f"Notification job created: {n}" for n in range(1, 12)]
-    assert "./7-job_processor.py" in proc.stderr and len(proc.stderr.splitlines()) == 1
-    assert Queue(QUEUE, connection=rq_connection).count == 11
+def test_creator_without_worker_hints_waits_and_ctrl_c_keeps_the_jobs(background,
+                                                                      rq_connection):
+    creator = background("7-job_creator.py")
+    creator.wait_for(lambda _: creator.errors, what="the hint on stderr")
+    creator.signal(signal.SIGINT)
+    assert creator.wait() == 0
+    assert creator.lines == [f"Notification job created: {n}" for n in range(1, 12)]
+    assert len(creator.errors) == 1 and "./7-job_processor.py" in creator.errors[0], creator
+    assert Queue(QUEUE, connection=rq_connection, serializer=JSONSerializer).count == 11
+
+
+def test_creator_first_then_processor_shows_all_31_event_lines(background):
+    """The curriculum's order: the creator's terminal shows every event as it comes."""
+    creator = background("7-job_creator.py")
+    creator.wait_for(lambda _: creator.errors, what="the hint on stderr")
+    background("7-job_processor.py")
+    assert creator.wait(timeout=30) == 0, creator
+    assert len(creator.lines) == 11 + 2 * 2 + 9 * 3, creator
+    assert creator.lines.count("Notification job 11 completed") == 1
 
 
 def test_blacklisted_number_fails_with_message():
@@ -80,7 +94,7 @@ def test_send_notification_prints_for_other_numbers(capsys):
 def test_ctrl_c_lets_both_running_jobs_finish(background, rq_connection, r):
     processor = background("7-job_processor.py")
     wait_for_worker(rq_connection, QUEUE, count=2)
-    queue = Queue(QUEUE, connection=rq_connection)
+    queue = Queue(QUEUE, connection=rq_connection, serializer=JSONSerializer)
     jobs = [queue.enqueue("tests.jobs.slow_job", key, 1.0) for key in ("a", "b")]
     processor.wait_for(lambda _: r.get("a") == r.get("b") == "started", what="both started")
     processor.signal(signal.SIGINT)

@@ -7,7 +7,8 @@ import signal
 import pytest
 from rq import Queue, SimpleWorker
 
-from rq_workers import route_rq_logs
+from kuestyle.workers import quiet_rq_logs
+from rq.serializers import JSONSerializer
 from tests.helpers import import_lesson
 
 JOBS = [{"phoneNumber": "4153518780", "message": "This is the code 1234 to verify your account"},
@@ -25,7 +26,7 @@ def lesson():
 @pytest.fixture
 def queue(rq_connection):
     """The queue the caller passes in (its connection is what matters)."""
-    return Queue("push_notification_code_3", connection=rq_connection)
+    return Queue("push_notification_code_3", connection=rq_connection, serializer=JSONSerializer)
 
 
 @pytest.mark.parametrize("not_a_list", ["jobs", {"phoneNumber": "1"}, None, 42, tuple(JOBS)])
@@ -40,14 +41,14 @@ def test_two_jobs_land_with_exactly_the_given_data(lesson, queue, capsys):
     jobs = lesson.create_push_notifications_jobs(JOBS, queue)
     assert [job.id for job in jobs] == ["1", "2"]
     assert queue.job_ids == ["1", "2"]
-    assert [queue.fetch_job(job_id).args for job_id in queue.job_ids] == [(JOBS[0],), (JOBS[1],)]
+    assert [queue.fetch_job(job_id).args for job_id in queue.job_ids] == [[JOBS[0]], [JOBS[1]]]
     assert all(job.origin == "push_notification_code_3" for job in jobs)
     assert capsys.readouterr().out == ("Notification job created: 1\n"
                                        "Notification job created: 2\n")
 
 
 def test_jobs_go_to_push_notification_code_3_whatever_the_queue_name(lesson, rq_connection):
-    other = Queue("some_other_queue", connection=rq_connection)
+    other = Queue("some_other_queue", connection=rq_connection, serializer=JSONSerializer)
     lesson.create_push_notifications_jobs(JOBS[:1], other)
     assert other.count == 0
     assert Queue("push_notification_code_3", connection=rq_connection).count == 1
@@ -61,10 +62,11 @@ def test_empty_list_creates_nothing(lesson, queue, capsys):
 
 def test_completed_and_failed_lines_appear_with_a_burst_worker(lesson, queue, capsys):
     jobs = lesson.create_push_notifications_jobs(JOBS, queue)
-    route_rq_logs()
+    quiet_rq_logs()
     handlers = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
     try:
-        SimpleWorker([queue], connection=queue.connection).work(burst=True)
+        SimpleWorker([queue], connection=queue.connection,
+                     serializer=JSONSerializer).work(burst=True)
     finally:
         signal.signal(signal.SIGINT, handlers[0])
         signal.signal(signal.SIGTERM, handlers[1])
@@ -81,3 +83,11 @@ def test_completed_and_failed_lines_appear_with_a_burst_worker(lesson, queue, ca
 def test_wait_for_outcomes_times_out_without_a_worker(lesson, queue):
     jobs = lesson.create_push_notifications_jobs(JOBS, queue)
     assert lesson.wait_for_outcomes(jobs, timeout=0.2) is False
+
+
+def test_one_listener_whatever_the_number_of_calls(lesson, queue, rq_connection):
+    for _ in range(150):
+        lesson.create_push_notifications_jobs(JOBS[:1], queue)
+    assert len(lesson._listeners) == 1
+    subscribers = dict(rq_connection.pubsub_numsub("q:events:push_notification_code_3"))
+    assert subscribers[b"q:events:push_notification_code_3"] == 1

@@ -1,4 +1,4 @@
-"""The benchmark runs and prints its table (timing targets live in bench/, not here)."""
+"""The benchmark runs and prints its table (timing targets live in tools/bench/, not here)."""
 import subprocess
 
 import pytest
@@ -6,7 +6,7 @@ import pytest
 from tests.helpers import PYTHON, ROOT
 
 ROWS = ["enqueue, one at a time", "enqueue_many, pipelined", "RQ default forking Worker",
-        "RQ SimpleWorker (no fork), 1 process", "project set-up (ids, events, hiredis)",
+        "RQ SimpleWorker (no fork), 1 process", "lessons' set-up (SimpleWorker, JSON, ids",
         "notification pipeline", "100-seat: /process to the 50th completed seat",
         "/list_products/1, 50 connections", "/reserve_product/1, 50 connections",
         "INCR, one round trip each", "PING, pipelined"]
@@ -14,7 +14,7 @@ ROWS = ["enqueue, one at a time", "enqueue_many, pipelined", "RQ default forking
 
 @pytest.mark.slow
 def test_quick_benchmark_prints_a_full_table_and_oversells_nothing():
-    proc = subprocess.run([PYTHON, str(ROOT / "bench" / "run.py"), "--quick"], cwd=ROOT,
+    proc = subprocess.run([PYTHON, "-m", "tools.bench.run", "--quick"], cwd=ROOT,
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()

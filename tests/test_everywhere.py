@@ -138,7 +138,7 @@ def test_redis_down_prints_one_line_and_exits_1(name, closed_url):
 
 
 def test_wrong_password_is_one_line_too(tmp_path):
-    import embedded_redis
+    from tools import embedded_redis
     port = embedded_redis.free_port()
     pid = embedded_redis.start_server(port, tmp_path, password="s3cret")
     try:

@@ -25,7 +25,7 @@ from urllib.parse import urlparse
 
 import redis
 
-ROOT = Path(__file__).resolve().parent
+ROOT = Path(__file__).resolve().parent.parent
 COMMITTED_DUMP = ROOT / "dump.rdb"
 DEFAULT_DIR = ROOT / ".redis"
 DEFAULT_URL = "redis://127.0.0.1:6379/0"

@@ -17,7 +17,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent
+ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 # The documented production server: gunicorn, a process per core, threads that
 # keep connections alive (its default sync worker closes every connection).
@@ -125,7 +125,7 @@ def wait_for_worker(connection, queue_name: str, count: int = 1, timeout: float 
     """Wait until count workers really listen on queue_name (so creators see them)."""
     from rq import Queue
 
-    from rq_workers import live_workers
+    from kuestyle.workers import live_workers
     queue = Queue(queue_name, connection=connection)
     deadline = time.monotonic() + timeout
     while len(live_workers(queue)) < count:
@@ -162,7 +162,7 @@ class AppServer(Lesson):
                  env: dict[str, str] | None = None, ready_path: str = "/",
                  production: bool = False):
         """Start the app (or, production, gunicorn serving it); wait until ready_path answers."""
-        from embedded_redis import free_port
+        from tools.embedded_redis import free_port
         self.port = port or free_port()
         env = dict(env or lesson_env())
         env["PORT"] = str(self.port)

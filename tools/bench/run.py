@@ -22,15 +22,15 @@ from pathlib import Path
 
 import redis
 from redis._parsers import _RESP2Parser
-from rq import Queue
+from rq import Callback, Queue
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from rq.serializers import JSONSerializer
 
-import embedded_redis  # noqa: E402
-from job_events import JobListener, create_jobs  # noqa: E402
-from lesson_processes import (PRODUCTION_SERVER, AppServer, Lesson, lesson_env,  # noqa: E402
-                              wait_for_worker)
+from kuestyle.events import JobListener, job_completed, job_failed
+from kuestyle.ids import next_ids
+from tools import embedded_redis
+from tools.lesson_processes import (PRODUCTION_SERVER, ROOT, AppServer, Lesson, lesson_env,
+                                    wait_for_worker)
 
 PYTHON = sys.executable
 SIZES = {"quick": {"reps": 3, "enqueue": 500, "jobs": 400, "fork_jobs": 60,
@@ -38,6 +38,13 @@ SIZES = {"quick": {"reps": 3, "enqueue": 500, "jobs": 400, "fork_jobs": 60,
          "full": {"reps": 5, "enqueue": 5000, "jobs": 3000, "fork_jobs": 300,
                   "pipeline": 1000, "http_seconds": 10.0, "seat_reps": 3, "ping": 200_000}}
 CONNECTIONS = 50
+
+
+def create_jobs(queue: Queue, func: str, items: list) -> list:
+    """Enqueue func(item) per item as the lessons do: Kue-style ids, one round trip."""
+    ids = next_ids(queue.connection, len(items))
+    return queue.enqueue_many([Queue.prepare_data(func, (item,), job_id=job_id)
+                               for job_id, item in zip(ids, items)])
 
 
 class Bench:
@@ -70,17 +77,17 @@ class Bench:
     def enqueue_rates(self) -> None:
         """One enqueue per round trip vs one pipelined enqueue_many."""
         n = self.size["enqueue"]
-        queue = Queue("bench", connection=self.client)
+        queue = Queue("bench", connection=self.client, serializer=JSONSerializer)
 
         def one_by_one() -> float:
             started = time.perf_counter()
             for _ in range(n):
-                queue.enqueue("bench.jobs.noop")
+                queue.enqueue("tools.bench.jobs.noop")
             return n / (time.perf_counter() - started)
 
         def pipelined() -> float:
             started = time.perf_counter()
-            queue.enqueue_many([Queue.prepare_data("bench.jobs.noop") for _ in range(n)])
+            queue.enqueue_many([Queue.prepare_data("tools.bench.jobs.noop") for _ in range(n)])
             return n / (time.perf_counter() - started)
 
         self.row("enqueue", f"enqueue, one at a time ({n} jobs)", "queue.enqueue(f)",
@@ -91,16 +98,17 @@ class Bench:
     def worker_rate(self, mode: str, processes: int, jobs: int) -> float:
         """Queue jobs no-op jobs, run the worker set-up on them, return jobs/s."""
         def measure() -> float:
-            queue = Queue("bench", connection=self.client)
-            if mode == "project":
-                create_jobs(queue, "bench.jobs.noop", [None] * jobs)
+            if mode == "lesson":
+                queue = Queue("bench", connection=self.client, serializer=JSONSerializer)
+                create_jobs(queue, "tools.bench.jobs.noop", [None] * jobs)
             else:
-                queue.enqueue_many([Queue.prepare_data("bench.jobs.noop")
+                queue = Queue("bench", connection=self.client)
+                queue.enqueue_many([Queue.prepare_data("tools.bench.jobs.noop")
                                     for _ in range(jobs)])
-            runs = [subprocess.Popen([PYTHON, str(ROOT / "bench" / "worker_rate.py"), mode,
-                                      str(processes if mode == "project" else 1), "bench"],
+            runs = [subprocess.Popen([PYTHON, "-m", "tools.bench.worker_rate", mode,
+                                      str(processes if mode == "lesson" else 1), "bench"],
                                      cwd=ROOT, env=self.env, stdout=subprocess.PIPE, text=True)
-                    for _ in range(1 if mode == "project" else processes)]
+                    for _ in range(1 if mode == "lesson" else processes)]
             times = [json.loads(run.communicate(timeout=600)[0]) for run in runs]
             assert queue.count == 0, "jobs left behind"
             return jobs / (max(t["end"] for t in times) - min(t["start"] for t in times))
@@ -114,18 +122,18 @@ class Bench:
                   1, n),
                  ("simple2", "RQ SimpleWorker, 2 processes", "2 x rq worker -w SimpleWorker",
                   2, n),
-                 ("project", "project set-up (ids, events, hiredis), 1 process",
-                  "run_worker([...])", 1, n),
-                 ("project2", "project set-up, 2 processes (as 7-job_processor.py)",
-                  "run_worker([...], processes=2)", 2, n)]
+                 ("lesson", "lessons' set-up (SimpleWorker, JSON, ids, hiredis), 1 process",
+                  "SimpleWorker([...]).work()", 1, n),
+                 ("lesson2", "lessons' set-up, 2 processes (as 7-job_processor.py)",
+                  "WorkerPool([...], num_workers=2)", 2, n)]
         for key, what, command, processes, jobs in cases:
             rate = self.worker_rate(key.rstrip("2"), processes, jobs)
             self.row(f"worker_{key}", f"{what} ({jobs} no-op jobs)", command, rate, "jobs/s")
         f = self.figures
-        self.rows.append(("project set-up / raw SimpleWorker (pure-Python parser)", "ratio",
-                          f"{f['worker_project'] / f['worker_simple']:.2f}x (target >= 1.0x)"))
-        self.rows.append(("project set-up / RQ forking default", "ratio",
-                          f"{f['worker_project'] / f['worker_fork']:.1f}x (target >= 4x)"))
+        self.rows.append(("lessons' set-up / raw SimpleWorker (pure-Python parser)", "ratio",
+                          f"{f['worker_lesson'] / f['worker_simple']:.2f}x (target >= 1.0x)"))
+        self.rows.append(("lessons' set-up / RQ forking default", "ratio",
+                          f"{f['worker_lesson'] / f['worker_fork']:.1f}x (target >= 4x)"))
 
     def notification_pipeline(self) -> None:
         """Jobs from creation to their last event through ./7-job_processor.py."""
@@ -135,14 +143,18 @@ class Bench:
             processor = Lesson("7-job_processor.py", env=self.env)
             try:
                 wait_for_worker(self.client, "push_notification_code_2", count=2)
-                listener = JobListener(self.client, "push_notification_code_2",
-                                       lambda event: None)
+                queue = Queue("push_notification_code_2", connection=self.client,
+                              serializer=JSONSerializer)
+                listener = JobListener(queue, lambda event: None)
                 items = [{"phoneNumber": f"41500{i:05d}", "message": "bench"}
                          for i in range(n)]
                 started = time.perf_counter()
-                jobs = create_jobs(Queue("push_notification_code_2", connection=self.client),
-                                   "7-job_processor.process_notification", items)
-                listener.watch(job.id for job in jobs)
+                ids = next_ids(self.client, n)
+                listener.watch(ids)
+                queue.enqueue_many([Queue.prepare_data(
+                    "7-job_processor.process_notification", (item,), job_id=job_id,
+                    on_success=Callback(job_completed), on_failure=Callback(job_failed))
+                    for job_id, item in zip(ids, items)])
                 assert listener.wait(timeout=600), "events missing"
                 elapsed = time.perf_counter() - started
                 listener.close()
@@ -150,28 +162,22 @@ class Bench:
             finally:
                 processor.stop()
         self.row("pipeline", f"notification pipeline, creator to last event ({n} jobs)",
-                 "./7-job_processor.py + create_jobs", self.median(measure), "jobs/s")
+                 "./7-job_processor.py + enqueue_many", self.median(measure), "jobs/s")
 
     def seat_processing(self) -> None:
         """Time from /process to the 50th completed seat, 50 reservations queued."""
         times = []
         for _ in range(self.size["seat_reps"]):
             self.client.flushdb()
-            app = AppServer("100-seat.py", "--reset", env=self.env,
-                            ready_path="/available_seats")
+            app = AppServer("100-seat.py", env=self.env, ready_path="/available_seats")
             try:
                 for _ in range(50):
                     app.get("/reserve_seat")
-                completed = []
-                listener = JobListener(self.client, "reserve_seat",
-                                       lambda event: completed.append(event))
-                listener.watch_all()
                 started = time.perf_counter()
                 app.get("/process")
-                while len(completed) < 50 and time.perf_counter() - started < 60:
-                    time.sleep(0.001)
+                app.wait_for(lambda lines: sum(line.endswith(" completed") for line in lines)
+                             >= 50, timeout=60, what="50 seats")
                 times.append(time.perf_counter() - started)
-                listener.close()
             finally:
                 app.stop()
         self.row("seats", "100-seat: /process to the 50th completed seat", "GET /process",
@@ -179,7 +185,8 @@ class Bench:
 
     def http(self, label: str, app: AppServer, path: str) -> dict:
         """Load one path for the configured time and return the summary."""
-        run = subprocess.run([PYTHON, str(ROOT / "bench" / "load.py"), str(app.port), path,
+        load = str(ROOT / "tools" / "bench" / "load.py")
+        run = subprocess.run([PYTHON, load, str(app.port), path,
                               str(CONNECTIONS), str(self.size["http_seconds"])],
                              capture_output=True, text=True, timeout=300)
         result = json.loads(run.stdout)

@@ -9,6 +9,7 @@ subscriber, or app) in the background and the other side in the foreground.
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -20,14 +21,15 @@ from urllib.parse import urlparse
 
 import redis
 
-import embedded_redis
-from lesson_processes import (PYTHON, ROOT, AppServer, Lesson, http_post, lesson_env,
-                              run_lesson, wait_for_worker)
-from redis_connection import redis_url
+from tools import embedded_redis
+from kuestyle.connection import redis_url
+from tools.lesson_processes import (PYTHON, ROOT, AppServer, Lesson, http_post, lesson_env,
+                                    run_lesson, wait_for_worker)
 
 APP_PORT = int(os.environ.get("PORT", 1245))
 ANSI_COLOUR = re.compile(r"\x1b\[[0-9;]*m")
-REQUEST_LOG = re.compile(r'"(GET|POST) /')
+REQUEST_LOG = re.compile(r'"(GET|POST|HEAD) /')
+FRESH = {"own server": False}
 
 
 def heading(title: str) -> None:
@@ -57,7 +59,8 @@ def stop(lesson: Lesson, command: str) -> None:
         lesson.signal(signal.SIGINT)
     status = lesson.wait(timeout=20)
     show(f"{command}   # in the other terminal, then Ctrl-C (exit status {status})",
-         lesson.lines, [line for line in lesson.errors if not REQUEST_LOG.search(line)])
+         lesson.lines, [line for line in lesson.errors
+                        if not REQUEST_LOG.search(ANSI_COLOUR.sub("", line))])
 
 
 def with_worker(processor: str, connection: redis.Redis, queue: str, workers: int,
@@ -71,10 +74,35 @@ def with_worker(processor: str, connection: redis.Redis, queue: str, workers: in
         stop(lesson, " ".join([f"./{processor}", *args]))
 
 
+def fresh(connection: redis.Redis) -> None:
+    """On the demo's own server, start a task from a clean database (ids from 1, as in the
+    README); on a server the student already uses, nothing is erased and ids go on."""
+    if FRESH["own server"]:
+        connection.flushdb()
+        connection.set("Holberton", "School")
+
+
+def creator_first(title: str, connection: redis.Redis, creator: str, processor: str,
+                  queue: str, *args: str) -> None:
+    """The curriculum's order: the creator in terminal 1, then the processor in terminal 2."""
+    heading(title)
+    fresh(connection)
+    waiting = Lesson(creator)
+    waiting.wait_for(lambda _: waiting.errors, timeout=20, what="the creator's hint")
+    worker = Lesson(processor, *args)
+    try:
+        status = waiting.wait(timeout=60)
+        show(f"./{creator}   # terminal 1 (exit status {status})", waiting.lines,
+             waiting.errors)
+    finally:
+        stop(worker, f"./{processor}")
+
+
 def pair(title: str, connection: redis.Redis, worker: tuple[str, str, int], creator: str,
          *args: str) -> None:
     """Show a lesson pair: worker (script, queue, processes) in the background, creator run."""
     heading(title)
+    fresh(connection)
     script, queue, processes = worker
     with_worker(script, connection, queue, processes, lambda: run(creator, *args))
 
@@ -89,7 +117,8 @@ def wait_until(condition: Callable[[], bool], timeout: float = 20) -> None:
 def curl(app: AppServer, path: str) -> None:
     """GET path on the app and show it the way curl would."""
     status, text, _ = app.get(path)
-    print(f"$ curl localhost:{app.port}{path}   # HTTP {status}\n  {text.strip()}", flush=True)
+    print(f"$ curl localhost:{app.port}{path} ; echo \"\"   # HTTP {status}\n  {text}",
+          flush=True)
 
 
 def task_5() -> None:
@@ -105,10 +134,11 @@ def task_5() -> None:
 def task_8(connection: redis.Redis) -> None:
     """Drive create_push_notifications_jobs from Python with task 7's processor."""
     heading("Task 8: create_push_notifications_jobs (with ./7-job_processor.py)")
-    snippet = ("import importlib, redis, rq, redis_connection\n"
+    fresh(connection)
+    snippet = ("import importlib, rq, kuestyle.connection\n"
                "job = importlib.import_module('8-job')\n"
                "queue = rq.Queue('push_notification_code_3',\n"
-               "                 connection=redis_connection.get_client(decode=False))\n"
+               "                 connection=kuestyle.connection.client())\n"
                "jobs = job.create_push_notifications_jobs([\n"
                "    {'phoneNumber': '4153518780', 'message': 'This is the code 1234'},\n"
                "    {'phoneNumber': '4153518743', 'message': 'This is the code 4321'}],"
@@ -140,10 +170,11 @@ def task_9() -> None:
         stop(app, "./9-stock.py")
 
 
-def task_100() -> None:
-    """Start the seat app with a reset, reserve, process, show the log lines."""
-    heading("Task 100: the seat app (./100-seat.py --reset in one terminal, curl in the other)")
-    app = AppServer("100-seat.py", "--reset", port=APP_PORT, ready_path="/available_seats")
+def task_100(connection: redis.Redis) -> None:
+    """Start the seat app (50 seats), reserve, process, show the log lines."""
+    fresh(connection)
+    heading("Task 100: the seat app (./100-seat.py in one terminal, curl in the other)")
+    app = AppServer("100-seat.py", port=APP_PORT, ready_path="/available_seats")
     try:
         for path in ("/available_seats", "/reserve_seat", "/reserve_seat", "/process"):
             curl(app, path)
@@ -151,12 +182,13 @@ def task_100() -> None:
                      timeout=20, what="both jobs' outcomes")
         curl(app, "/available_seats")
     finally:
-        stop(app, "./100-seat.py --reset")
+        stop(app, "./100-seat.py")
 
 
 def task_107(connection: redis.Redis) -> None:
     """Two producers and two workers (two processes each) on one queue."""
     heading("Lesson 107: two producers, two workers of two processes each")
+    fresh(connection)
     workers = [Lesson("107-worker.py") for _ in range(2)]
     try:
         wait_for_worker(connection, "emails", count=4)
@@ -173,20 +205,23 @@ def task_107(connection: redis.Redis) -> None:
 def task_108(connection: redis.Redis) -> None:
     """Post an image id, get 202 and a status URL, poll it until finished."""
     heading("Lesson 108: 202 Accepted (./108-image_app.py and ./108-image_worker.py)")
+    fresh(connection)
 
     def hand_off() -> None:
         """Post, then follow the status URL."""
-        app = AppServer("108-image_app.py", port=APP_PORT, ready_path="/jobs/0")
+        app = AppServer("108-image_app.py", port=APP_PORT, ready_path="/")
         try:
             status, text, _ = http_post(app.url("/upload-image"), {"imageId": "cat-42"})
-            print(f"$ curl -X POST -d '{{\"imageId\": \"cat-42\"}}' "
-                  f"localhost:{app.port}/upload-image   # HTTP {status}\n  {text.strip()}")
+            print(f"$ curl -X POST -H 'Content-Type: application/json' "
+                  f"-d '{{\"imageId\": \"cat-42\"}}' "
+                  f"localhost:{app.port}/upload-image   # HTTP {status}\n  {text}")
             status_url = json.loads(text)["statusUrl"]
             wait_until(lambda: '"finished"' in app.get(status_url)[1])
             curl(app, status_url)
             status, text, _ = http_post(app.url("/upload-image"), {"imageId": 42})
-            print(f"$ curl -X POST -d '{{\"imageId\": 42}}' "
-                  f"localhost:{app.port}/upload-image   # HTTP {status}\n  {text.strip()}")
+            print(f"$ curl -X POST -H 'Content-Type: application/json' "
+                  f"-d '{{\"imageId\": 42}}' "
+                  f"localhost:{app.port}/upload-image   # HTTP {status}\n  {text}")
         finally:
             stop(app, "./108-image_app.py")
 
@@ -210,6 +245,7 @@ def task_109() -> None:
 def beyond(connection: redis.Redis) -> None:
     """Run the fast lessons on the rest of Kue (106, the slow one, has its own target)."""
     heading("Lesson 101: priority levels as ordered queues")
+    fresh(connection)
     run("101-job_priority.py")
     pair("Lesson 102: a delayed job (./102-delayed_job_worker.py has a scheduler)",
          connection, ("102-delayed_job_worker.py", "reminders", 1), "102-delayed_job.py", "1")
@@ -218,6 +254,7 @@ def beyond(connection: redis.Redis) -> None:
     pair("Lesson 104: cancel a queued job, stop a running one",
          connection, ("104-remove_worker.py", "videos", 1), "104-remove_job.py")
     heading("Lesson 105: warm and cold shutdown")
+    fresh(connection)
     run("105-graceful_shutdown.py")
     task_107(connection)
     task_108(connection)
@@ -238,15 +275,13 @@ def lessons(connection: redis.Redis) -> None:
     run("4-redis_advanced_op.py")
     task_5()
 
-    heading("Task 6: a job creator with no processor yet: the job waits in the queue")
-    run("6-job_creator.py")
-    pair("Task 6: the processor drains it; a new job completes while it runs",
-         connection, ("6-job_processor.py", "push_notification_code", 1), "6-job_creator.py")
-    pair("Task 7: eleven jobs, two at a time (two terminals)",
-         connection, ("7-job_processor.py", "push_notification_code_2", 2), "7-job_creator.py")
+    creator_first("Task 6: the creator first (its job waits), then the processor",
+                  connection, "6-job_creator.py", "6-job_processor.py", "push_notification_code")
+    creator_first("Task 7: eleven jobs, then the processor, two at a time",
+                  connection, "7-job_creator.py", "7-job_processor.py", "push_notification_code_2")
     task_8(connection)
     task_9()
-    task_100()
+    task_100(connection)
     beyond(connection)
 
 
@@ -264,6 +299,7 @@ def main() -> int:
         data = Path(tempfile.mkdtemp(prefix="queuing-demo-"))
         pid = embedded_redis.start_server(parsed.port or 6379, data, load_dump=True,
                                           password=parsed.password)
+        FRESH["own server"] = True
         print(f"Started the embedded Redis ({embedded_redis.find_server_binary()}) on "
               f"127.0.0.1:{parsed.port or 6379}, loaded with dump.rdb")
     connection = redis.Redis.from_url(url)
@@ -273,6 +309,7 @@ def main() -> int:
         connection.close()
         if pid:
             embedded_redis.stop_server(pid)
+            shutil.rmtree(data, ignore_errors=True)
             print("\nStopped the embedded Redis")
     return 0
 

@@ -1,8 +1,7 @@
 #!/usr/bin/env python3
 """Sell a fixed number of seats with Flask, Redis and RQ, never oversold.
 
-At launch 50 seats go on sale, as the curriculum says; ``--resume`` (or
-RESUME_SEATS=1) keeps the count an earlier run left.
+A launch puts 50 seats on sale; --resume (or RESUME_SEATS=1) keeps the count.
 """
 import argparse
 import multiprocessing

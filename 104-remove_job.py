@@ -10,14 +10,13 @@ import signal
 import sys
 import time
 
-from rq import Queue
+from rq import Queue, get_current_job
 from rq.command import send_stop_job_command
 from rq.exceptions import InvalidJobOperation
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from kuestyle.connection import connect
-from kuestyle.events import report_progress
 from kuestyle.ids import next_id
 from kuestyle.workers import live_workers
 
@@ -26,9 +25,11 @@ STEPS = 40
 
 
 def encode_video(name: str) -> None:
-    """The job: a long encoding, in small steps that report progress."""
+    """The job: a long encoding, in small steps that save their progress."""
+    job = get_current_job()
     for step in range(STEPS):
-        report_progress(100 * step // STEPS)
+        job.meta["progress"] = 100 * step // STEPS
+        job.save_meta()
         time.sleep(0.25)
     print(f"Encoded {name}", flush=True)
 

@@ -15,12 +15,11 @@ import sys
 import time
 
 import redis
-from rq import Callback, Queue, Retry, Worker, get_current_job
+from rq import Queue, Retry, Worker, get_current_job
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from kuestyle.connection import connect
-from kuestyle.events import JobListener, job_completed, job_failed
 from kuestyle.ids import next_id
 from kuestyle.rq_gaps import short_heartbeat
 from kuestyle.workers import live_workers, quiet_rq_logs
@@ -31,6 +30,7 @@ HEARTBEAT_TTL = 3          # a heartbeat not renewed expires after 3 seconds
 MAINTENANCE_INTERVAL = 2   # live workers look for expired jobs every 2 s
 WORKER_TTL = 16            # so an idle worker wakes up every second to look
 RENDER_SECONDS = 2.0
+RETRIES = 2
 DEADLINE = 30.0
 
 
@@ -65,39 +65,39 @@ def crash_worker_running(job: Job) -> None:
     os.kill(job.meta["pid"], signal.SIGKILL)
 
 
+def follow(job: Job, crashed_at: float) -> None:
+    """Watch RQ's record of the job: its retry, then its end."""
+    retried = False
+    while time.monotonic() - crashed_at < DEADLINE:
+        job.refresh()
+        since = time.monotonic() - crashed_at
+        if not retried and job.retries_left < RETRIES:
+            retried = True
+            print(f"Job {job.id} found abandoned {since:.1f} s after the "
+                  "crash: back on the queue", flush=True)
+        status = job.get_status()
+        if status in ("finished", "failed"):
+            outcome = "completed" if status == "finished" else "failed"
+            print(f"Job {job.id} {outcome} {since:.1f} s after the crash",
+                  flush=True)
+            return
+        time.sleep(0.02)
+
+
 def main() -> None:
     """Crash the worker running a job and time how long the job takes back."""
     connection = connect(announce=False, patient=True)
     queue = Queue(QUEUE, connection=connection, serializer=JSONSerializer)
     workers = start_workers(queue, 2)
-    crashed_at = [0.0]
-
-    def report(event: dict) -> None:
-        """Print what happened to the job, timed from the crash."""
-        since = time.monotonic() - crashed_at[0]
-        if event["event"] == "failed attempt":
-            print(f"Job {event['id']} found abandoned {since:.1f} s after "
-                  "the crash: back on the queue", flush=True)
-        elif event["event"] in ("complete", "failed"):
-            outcome = "completed" if event["event"] == "complete" else "failed"
-            print(f"Job {event['id']} {outcome} {since:.1f} s after the crash",
-                  flush=True)
-
-    listener = JobListener(queue, report)
-    job_id = next_id(connection)
-    listener.watch([job_id])
     # A killed worker's job is retried only if it has retries left.
     job = queue.enqueue("106-crash_recovery.render", "intro.mp4",
-                        job_id=job_id, retry=Retry(max=2),
-                        on_success=Callback(job_completed),
-                        on_failure=Callback(job_failed))
+                        job_id=next_id(connection), retry=Retry(max=RETRIES))
     print(f"Job {job.id} created: render intro.mp4 ({RENDER_SECONDS:g} s)",
           flush=True)
     crash_worker_running(job)
-    crashed_at[0] = time.monotonic()
+    crashed_at = time.monotonic()
     print(f"Worker running job {job.id} killed with SIGKILL", flush=True)
-    listener.wait(timeout=DEADLINE)
-    listener.close()
+    follow(job, crashed_at)
     for worker in workers:
         if worker.poll() is None:
             worker.send_signal(signal.SIGTERM)

@@ -10,13 +10,12 @@ import re
 import time
 
 from flask import Flask, request
-from rq import Queue
+from rq import Queue, get_current_job
 from rq.exceptions import DeserializationError, NoSuchJobError
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from kuestyle.connection import connect
-from kuestyle.events import report_progress
 from kuestyle.ids import next_id
 from kuestyle.web import app_client, create_json_app, serve
 
@@ -28,11 +27,13 @@ MAX_BODY_BYTES = 16 * 1024
 
 
 def process_image(image_id: str) -> dict:
-    """The job: make a thumbnail in steps, reporting progress."""
-    for percent in (0, 25, 50, 75):
-        report_progress(percent)
-        time.sleep(STEP_SECONDS)
-    report_progress(100)
+    """The job: make a thumbnail in steps, saving its progress in job.meta."""
+    job = get_current_job()
+    for percent in (0, 25, 50, 75, 100):
+        job.meta["progress"] = percent
+        job.save_meta()  # GET /jobs/<id> reads it
+        if percent < 100:
+            time.sleep(STEP_SECONDS)
     return {"imageId": image_id, "thumbnail": f"thumbnails/{image_id}.png"}
 
 

@@ -2,10 +2,10 @@
 
 ``connect()`` checks the server once, quickly: if it does not answer it prints
 ``Redis client not connected to the server: <error>`` on stderr and exits 1,
-within 5 seconds.  ``connect(patient=True)`` returns a client for a long-running
-process (a worker, a waiting creator): its commands ride out a Redis restart or
-a network partition with redis-py's own ``Retry``, saying once on stderr that
-Redis was lost and once that it is back.
+within 5 seconds.  ``connect(patient=True)`` returns a client for a process
+that runs on (a worker, a waiting creator): redis-py's own ``Retry`` carries
+its commands through a Redis restart or a partition, and stderr is told once
+that Redis was lost and once that it is back.
 """
 import functools
 import os
@@ -17,27 +17,25 @@ import redis
 from redis.backoff import ExponentialBackoff, NoBackoff
 from redis.retry import Retry
 
-DEFAULT_URL = "redis://127.0.0.1:6379/0"
 CONNECTED = "Redis client connected to the server"
 NOT_CONNECTED = "Redis client not connected to the server: {}"
-# A dead peer is noticed within about 10 s, even with no command under way.
+# A dead peer is noticed within about 10 s, even while waiting for a job.
 KEEPALIVE = {socket.TCP_KEEPIDLE: 4, socket.TCP_KEEPINTVL: 2, socket.TCP_KEEPCNT: 3}
 
 
 def redis_url() -> str:
-    """Return $REDIS_URL, or the local default."""
-    return os.environ.get("REDIS_URL") or DEFAULT_URL
+    """$REDIS_URL, or the local default."""
+    return os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
 
 
 class ReportingRetry(Retry):
-    """redis-py's Retry, forever, telling stderr once when Redis goes and once when it is back."""
+    """redis-py's Retry, forever, telling stderr once that Redis went and once that it is back."""
 
     lost = False
 
     def call_with_retry(self, do: Any, fail: Any, *args: Any, **kwargs: Any) -> Any:
         """Run one command, retrying through an outage."""
         def failed(error: Exception, *count: int) -> None:
-            """Say once that Redis was lost, then let redis-py reconnect."""
             if not ReportingRetry.lost:
                 ReportingRetry.lost = True
                 print(f"Redis connection lost ({error}): retrying until it is back",
@@ -51,7 +49,7 @@ class ReportingRetry(Retry):
 
 
 def options(patient: bool = False) -> dict[str, Any]:
-    """The client settings: quick to give up, or patient through any outage."""
+    """Client settings: quick to give up, or patient through any outage."""
     if patient:
         return {"socket_connect_timeout": 2, "socket_keepalive": True,
                 "socket_keepalive_options": KEEPALIVE, "health_check_interval": 10,
@@ -59,15 +57,15 @@ def options(patient: bool = False) -> dict[str, Any]:
     return {"socket_connect_timeout": 2, "socket_timeout": 2, "retry": Retry(NoBackoff(), 0)}
 
 
-def client(decode: bool = False, patient: bool = False, url: str | None = None) -> redis.Redis:
-    """Return the client for REDIS_URL (bytes unless decode, as RQ needs); it connects lazily."""
-    return _client(url or redis_url(), decode, patient)
-
-
 @functools.cache
 def _client(url: str, decode: bool, patient: bool) -> redis.Redis:
-    """One client per URL and kind, made on first use."""
+    """One client per URL and kind; it connects on first use."""
     return redis.Redis.from_url(url, decode_responses=decode, **options(patient))
+
+
+def client(decode: bool = False, patient: bool = False, url: str | None = None) -> redis.Redis:
+    """The client for REDIS_URL (bytes unless decode, as RQ needs)."""
+    return _client(url or redis_url(), decode, patient)
 
 
 def fail_not_connected(error: BaseException) -> NoReturn:
@@ -88,5 +86,5 @@ def connect(announce: bool = True, decode: bool = False, patient: bool = False) 
 
 
 def redis_print(reply: Any) -> None:
-    """Print a command's reply the way node's ``redis.print`` does: ``Reply: OK``."""
+    """Print a reply the way node's ``redis.print`` does: ``Reply: OK``."""
     print(f"Reply: {'OK' if reply is True else reply}")

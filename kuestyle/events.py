@@ -1,17 +1,8 @@
 """Kue's job events on RQ: progress and outcomes sent back to the process that made the job.
 
-Kue delivers a job's ``progress``, ``complete`` and ``failed`` events to its
-creator over Redis pub/sub; RQ has no such bus, so:
-
-* inside a job, ``report_progress(percent)`` saves ``job.meta["progress"]`` and
-  publishes a ``progress`` event;
-* ``job_completed`` / ``job_failed`` are RQ callbacks (``Callback(job_completed)``):
-  they publish ``complete``, ``failed`` or, when RQ will retry, ``failed attempt``;
-* ``JobListener`` subscribes before anything is enqueued and hands each event
-  of the jobs it watches to a handler; an outcome it missed while its
-  connection was down is read back from RQ's own record of the job.
-
-An event is JSON on ``q:events:<queue>``: ``{"id": "3", "event": "progress", "progress": 50}``.
+Jobs call ``report_progress``; ``Callback(job_completed)`` / ``Callback(job_failed)``
+publish outcomes; a ``JobListener`` hands them to the creator.  An event is JSON on
+``q:events:<queue>``: ``{"id": "3", "event": "progress", "progress": 50}``.
 """
 import json
 import sys
@@ -26,22 +17,18 @@ from rq.job import Job, JobStatus
 
 from kuestyle.workers import live_workers
 
-FINAL = ("complete", "failed")
-EVENTS = ("progress", "failed attempt") + FINAL
-
-
-def channel(queue_name: str) -> str:
-    """The pub/sub channel that carries one queue's job events."""
-    return f"q:events:{queue_name}"
+FIELDS = {"progress": ("progress", int), "failed attempt": ("error", str),
+          "failed": ("error", str), "complete": ("id", str)}
 
 
 def publish(connection: redis.Redis, job: Job, event: str, **fields: Any) -> None:
     """Publish one event about job on its queue's channel."""
-    connection.publish(channel(job.origin), json.dumps({"id": job.id, "event": event, **fields}))
+    data = json.dumps({"id": job.id, "event": event, **fields})
+    connection.publish(f"q:events:{job.origin}", data)
 
 
 def report_progress(percent: int) -> None:
-    """From inside a job: record its progress and tell its creator (Kue's ``job.progress``)."""
+    """In a job: save its progress and tell its creator (Kue's ``job.progress``)."""
     job = get_current_job()
     if job is not None:  # called directly, outside a job, there is no one to tell
         job.meta["progress"] = percent
@@ -57,13 +44,12 @@ def job_completed(job: Job, connection: redis.Redis, result: Any, *args: Any,
 
 def job_failed(job: Job, connection: redis.Redis, exc_type: type, exc_value: BaseException,
                traceback: Any) -> None:
-    """RQ failure callback: publish ``failed`` (its reason), or ``failed attempt`` if RQ retries."""
+    """RQ failure callback: ``failed`` with its reason, or ``failed attempt`` if RQ retries."""
     try:
-        reason = str(exc_value)
+        reason = str(exc_value) or exc_type.__name__
     except Exception:  # an exception whose text itself fails still has a type
-        reason = ""
-    reason = reason or exc_type.__name__
-    if not job.retries_left:  # kept for a listener that misses the event
+        reason = exc_type.__name__
+    if not job.retries_left:  # kept for a listener that missed the event
         job.meta["error"] = reason
         job.save_meta()
     publish(connection, job, "failed attempt" if job.retries_left else "failed",
@@ -71,70 +57,60 @@ def job_failed(job: Job, connection: redis.Redis, exc_type: type, exc_value: Bas
 
 
 def describe(event: dict, subject: str) -> str:
-    """The line Kue's listeners print, e.g. ``Notification job 3 completed``; one line, always."""
-    name, job_id = event["event"], event["id"]
-    if name == "progress":
-        line = f"{subject} {job_id} {event['progress']}% complete"
-    elif name == "complete":
-        line = f"{subject} {job_id} completed"
-    else:
-        line = f"{subject} {job_id} {name}: {event['error']}"
+    """The line Kue's listeners print (``Notification job 3 completed``); never two lines."""
+    name = event["event"]
+    detail = {"progress": f"{event.get('progress')}% complete", "complete": "completed"}
+    line = f"{subject} {event['id']} {detail.get(name) or f'{name}: ' + event['error']}"
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in line)
 
 
 def is_event(event: Any) -> bool:
     """True for a well-formed event; anything else on the channel is ignored."""
-    return (isinstance(event, dict) and isinstance(event.get("id"), str)
-            and event.get("event") in EVENTS
-            and (event["event"] != "progress" or isinstance(event.get("progress"), int))
-            and (event["event"] in ("progress", "complete") or isinstance(event.get("error"), str)))
+    if not isinstance(event, dict) or event.get("event") not in FIELDS:
+        return False
+    field, kind = FIELDS[event["event"]]
+    return isinstance(event.get("id"), str) and isinstance(event.get(field), kind)
 
 
 class JobListener:
-    """Hands the events of one queue's jobs to ``handler``, from a background thread.
+    """Hands the events of one queue's jobs to ``handler`` from a thread: subscribe
+    first, take the new jobs' ids, ``watch`` them, then enqueue."""
 
-    Subscribe first (the constructor returns once Redis confirmed), take the
-    new jobs' ids, ``watch`` them, then enqueue.  ``everything=True`` passes on every job's events.
-    """
-
-    def __init__(self, queue: Queue, handler: Callable[[dict], None], everything: bool = False):
-        """Subscribe to the queue's event channel and start reading it."""
-        self.queue, self.handler, self.everything = queue, handler, everything
+    def __init__(self, queue: Queue, handler: Callable[[dict], None]):
+        """Subscribe to the queue's events and start reading them."""
+        self.queue, self.handler = queue, handler
         self._changed = threading.Condition()
         self._watched: set[str] = set()
         self._ended: set[str] = set()
-        self._final_seen: set[str] = set()
+        self._seen_done: set[str] = set()
         self._pubsub = queue.connection.pubsub()
-        self._pubsub.subscribe(**{channel(queue.name): self._on_message})
+        self._pubsub.subscribe(**{f"q:events:{queue.name}": self._on_message})
         if self._pubsub.get_message(timeout=5) is None:
             raise redis.exceptions.TimeoutError("no confirmation of the events subscription")
-        self._thread = self._pubsub.run_in_thread(sleep_time=1, daemon=True,
-                                                  exception_handler=self._on_error)
+        # redis-py reads in a thread, reconnects and resubscribes by itself.
+        self._thread = self._pubsub.run_in_thread(
+            sleep_time=1, daemon=True, exception_handler=lambda *_: time.sleep(1))
 
     def _on_message(self, message: dict) -> None:
         """Deliver a well-formed event; ignore anything else."""
         try:
             event = json.loads(message["data"])
         except ValueError:
-            return
+            event = None
         if is_event(event):
-            with self._changed:
-                self._deliver(event)
-
-    def _on_error(self, error: Exception, pubsub: Any, thread: Any) -> None:
-        """Keep listening whatever happens; redis-py resubscribes once Redis is back."""
-        time.sleep(1)
+            self._deliver(event)
 
     def _deliver(self, event: dict) -> None:
-        """Hand a watched job's event on, once it is known to be watched (lock held)."""
-        if (self.everything or event["id"] in self._watched) and event["id"] not in self._ended:
-            self.handler(event)
-            if event["event"] in FINAL:
-                self._ended.add(event["id"])
-                self._changed.notify_all()
+        """Hand a watched job's event on, once; note the end of its job."""
+        with self._changed:
+            if event["id"] in self._watched - self._ended:
+                self.handler(event)
+                if event["event"] in ("complete", "failed"):
+                    self._ended.add(event["id"])
+                    self._changed.notify_all()
 
     def watch(self, job_ids: Iterable[str]) -> None:
-        """Pass on the events of these jobs (take their ids first, watch, then enqueue)."""
+        """Pass on the events of these jobs."""
         with self._changed:
             self._watched |= set(job_ids)
 
@@ -146,11 +122,10 @@ class JobListener:
     def wait(self, timeout: float | None = None, job_ids: Iterable[str] | None = None,
              check_every: float = 2.0) -> bool:
         """Wait until the watched jobs (or job_ids) completed or failed; False on timeout."""
-        deadline = None if timeout is None else time.monotonic() + timeout
+        deadline = time.monotonic() + (timeout if timeout is not None else float("inf"))
         job_ids = None if job_ids is None else list(job_ids)
         while self.pending(job_ids):
-            left = check_every if deadline is None else \
-                min(check_every, deadline - time.monotonic())
+            left = min(check_every, deadline - time.monotonic())
             if left <= 0:
                 return False
             with self._changed:
@@ -166,27 +141,22 @@ class JobListener:
         self.wait()
 
     def _catch_up(self) -> None:
-        """Report outcomes RQ recorded but whose event never came (seen twice, to let it arrive)."""
+        """Report outcomes RQ recorded but whose event never came (seen twice: time to arrive)."""
         pending = sorted(self.pending())
-        jobs = Job.fetch_many(pending, connection=self.queue.connection,
-                              serializer=self.queue.serializer)
+        jobs = Job.fetch_many(pending, self.queue.connection, serializer=self.queue.serializer)
         for job_id, job in zip(pending, jobs):
-            # Not there (yet: ids are watched before their jobs are enqueued),
-            # or not finished: nothing to report.
+            # Missing (ids are watched before enqueue) or running: nothing to say.
             status = job.get_status(refresh=False) if job else None
             if status not in (JobStatus.FINISHED, JobStatus.FAILED):
                 continue
-            if job_id not in self._final_seen:
-                self._final_seen.add(job_id)
-                continue
-            event = {"id": job_id, "event": "complete"} if status == JobStatus.FINISHED else \
-                {"id": job_id, "event": "failed", "error": job.meta.get("error", "")}
-            with self._changed:
-                self._deliver(event)
+            if job_id in self._seen_done:
+                self._deliver({"id": job_id, "event": "complete"} if status == "finished"
+                              else {"id": job_id, "event": "failed",
+                                    "error": job.meta.get("error", "")})
+            self._seen_done.add(job_id)
 
     def close(self) -> None:
         """Stop listening and release the connection."""
         self._thread.stop()
-        if self._thread is not threading.current_thread():
-            self._thread.join(timeout=2)
+        self._thread.join(timeout=2)
         self._pubsub.close()

@@ -1,10 +1,4 @@
-"""What RQ's workers lack for the lessons: their log lines off stdout, and a liveness check.
-
-RQ logs INFO lines to stdout unless the ``rq`` logger already has a handler;
-``quiet_rq_logs()`` gives it one on stderr, silent unless $RQ_LOG_LEVEL asks
-(``RQ_LOG_LEVEL=INFO ./7-job_processor.py``), and makes each printed line one
-write, so two worker processes sharing a terminal never interleave mid-line.
-"""
+"""What RQ's workers lack for the lessons: their logs off stdout, and a liveness check."""
 import logging
 import os
 import sys
@@ -13,7 +7,8 @@ from rq import Queue, Worker
 
 
 def quiet_rq_logs() -> None:
-    """Send RQ's logs to stderr, at $RQ_LOG_LEVEL (default: only critical ones)."""
+    """RQ's logs to stderr at $RQ_LOG_LEVEL (default: critical only; RQ's own default is
+    stdout), and one write per printed line, so workers sharing a terminal never interleave."""
     logger = logging.getLogger("rq")
     if not logger.handlers:
         handler = logging.StreamHandler(sys.stderr)
@@ -24,11 +19,8 @@ def quiet_rq_logs() -> None:
 
 
 def live_workers(queue: Queue) -> list[Worker]:
-    """The workers really listening on queue.
-
-    ``Worker.all`` lists a SIGKILLed worker until its key expires (minutes);
-    a live worker has a subscriber on its command channel.
-    """
+    """The workers listening on queue: ``Worker.all`` lists a SIGKILLed one for minutes,
+    a live one has a subscriber on its command channel."""
     workers = Worker.all(queue=queue)
     if not workers:
         return []

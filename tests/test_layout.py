@@ -1,0 +1,159 @@
+"""The shape issue 9 asks for: lessons that show RQ, a package short enough to read at once."""
+import ast
+import inspect
+import subprocess
+from pathlib import Path
+
+import pytest
+import rq
+from rq import SimpleWorker, Worker
+
+from kuestyle.rq_gaps import short_heartbeat
+from tests.helpers import PYTHON, ROOT
+
+LESSONS = sorted(p.name for p in ROOT.glob("[0-9]*.py"))
+RQ_LESSONS = [name for name in LESSONS
+              if 6 <= int(name.split("-")[0]) <= 108 and not name.startswith("9-")]
+PACKAGE = sorted((ROOT / "kuestyle").glob("*.py"))
+IMPORTED_LINES_BUDGET = 250
+LESSON_LINES_BUDGET = 130
+
+
+def code_lines(path) -> int:
+    """Lines that are not blank and not a comment alone (docstrings count)."""
+    return sum(1 for line in path.read_text().splitlines()
+               if line.strip() and not line.strip().startswith("#"))
+
+
+def project_imports(path) -> set:
+    """The project modules (kuestyle.*) a file imports, directly or not."""
+    found, todo = {ROOT / "kuestyle" / "__init__.py"}, [path]
+    while todo:
+        tree = ast.parse(todo.pop().read_text())
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            for name in names:
+                module = ROOT / (name.replace(".", "/") + ".py")
+                if name.startswith("kuestyle") and module.exists() and module not in found:
+                    found.add(module)
+                    todo.append(module)
+    return found
+
+
+def imported_lines(name: str) -> int:
+    """The project's own lines a lesson pulls in."""
+    return sum(code_lines(module) for module in project_imports(ROOT / name))
+
+
+@pytest.mark.parametrize("name", LESSONS)
+def test_a_lesson_imports_at_most_250_project_lines(name):
+    assert imported_lines(name) <= IMPORTED_LINES_BUDGET, sorted(
+        (str(m.relative_to(ROOT)), code_lines(m)) for m in project_imports(ROOT / name))
+
+
+@pytest.mark.parametrize("name", LESSONS)
+def test_a_lesson_is_at_most_130_lines(name):
+    assert code_lines(ROOT / name) <= LESSON_LINES_BUDGET
+
+
+@pytest.mark.parametrize("name", RQ_LESSONS)
+def test_an_rq_lesson_shows_rq_on_its_own_page(name):
+    text = (ROOT / name).read_text()
+    uses = [verb for verb in (".enqueue(", ".enqueue_many(", ".enqueue_at(", "Worker(",
+                              "WorkerPool(", "get_current_job", "Job.", "Queue(")
+            if verb in text]
+    assert uses, f"{name} shows none of RQ's verbs"
+
+
+def test_every_rq_verb_the_issue_names_is_on_some_lesson_page():
+    text = "".join((ROOT / name).read_text() for name in RQ_LESSONS)
+    for verb in ("Queue(", ".enqueue(", ".enqueue_many(", "Queue.prepare_data(", "Callback(",
+                 "SimpleWorker(", "Worker(", "WorkerPool(", "get_current_job()", "job.meta",
+                 "save_meta()", ".enqueue_at(", "Retry(", ".cancel()",
+                 "send_stop_job_command(", "with_scheduler=True"):
+        assert verb in text or verb in (ROOT / "kuestyle" / "events.py").read_text(), verb
+
+
+def test_the_root_holds_lessons_and_the_few_files_around_them():
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True,
+                             text=True).stdout.split()
+    top = {path.split("/")[0] for path in tracked}
+    others = {name for name in top if not name[0].isdigit()}
+    assert others <= {"README.md", "Makefile", "requirements.txt", "pytest.ini", "dump.rdb",
+                      "tests", "kuestyle", "tools", "docs", "deploy", ".ci", ".gitignore"}, others
+
+
+def private_uses(path) -> list[str]:
+    """Attributes or names starting with one underscore that come from outside the file."""
+    tree = ast.parse(path.read_text())
+    own = {n.name for n in ast.walk(tree)
+           if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+    own |= {t.id for n in ast.walk(tree) if isinstance(n, ast.Assign)
+            for t in n.targets if isinstance(t, ast.Name)}
+    own |= {t.attr for n in ast.walk(tree) if isinstance(n, (ast.Assign, ast.AnnAssign))
+            for t in ([n.target] if isinstance(n, ast.AnnAssign) else n.targets)
+            if isinstance(t, ast.Attribute)}
+    found = []
+    for node in ast.walk(tree):
+        name = node.attr if isinstance(node, ast.Attribute) else \
+            node.name if isinstance(node, ast.alias) else None
+        if name and name.startswith("_") and not name.startswith("__") and name not in own:
+            found.append(f"{path.name}:{node.lineno}: {name}")
+    return found
+
+
+@pytest.mark.parametrize("path", [ROOT / name for name in LESSONS] + PACKAGE,
+                         ids=lambda p: p.name)
+def test_no_private_attribute_of_rq_or_redis_is_touched(path):
+    assert private_uses(path) == []
+
+
+def test_only_the_quarantine_overrides_an_rq_worker_method():
+    for path in [ROOT / name for name in LESSONS] + PACKAGE:
+        if path.name == "rq_gaps.py":
+            continue
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef):
+                bases = {ast.unparse(base) for base in node.bases}
+                assert not bases & {"Worker", "SimpleWorker", "Queue", "Job", "WorkerPool"}, \
+                    f"{path.name}: {node.name} subclasses {bases}"
+
+
+def test_rq_gaps_is_checked_against_the_rq_it_relies_on():
+    """The quarantine leans on Worker.get_heartbeat_ttl; this pins what it was checked with."""
+    assert rq.VERSION.startswith("2.12."), f"re-check kuestyle/rq_gaps.py for RQ {rq.VERSION}"
+    parameters = list(inspect.signature(Worker.get_heartbeat_ttl).parameters)
+    assert parameters == ["self", "job"]
+
+
+@pytest.mark.parametrize("base", [Worker, SimpleWorker])
+def test_the_short_heartbeat_takes_the_current_and_next_signature(base, rq_connection):
+    worker = short_heartbeat(base, 3)(["q"], connection=rq_connection)
+    assert worker.get_heartbeat_ttl(object()) == 3                    # RQ 2.12
+    assert worker.get_heartbeat_ttl(object(), working_time=1.5) == 3  # RQ's next release
+    assert isinstance(worker, base)
+
+
+def test_rq_own_cli_runs_a_lessons_job(rq_connection, redis_server):
+    """`rq worker` (with the lessons' serializer) runs what a lesson queued; `rq info` reads it."""
+    from rq import Queue
+    from rq.serializers import JSONSerializer
+    queue = Queue("push_notification_code", connection=rq_connection, serializer=JSONSerializer)
+    job = queue.enqueue("6-job_processor.process_notification",
+                        {"phoneNumber": "1", "message": "from rq's CLI"})
+    rq_cli = [str(Path(PYTHON).parent / "rq")]  # the rq command pip installed beside python
+    ran = subprocess.run([*rq_cli, "worker", "--burst", "--url", redis_server,
+                          "--serializer", "rq.serializers.JSONSerializer",
+                          "--worker-class", "rq.SimpleWorker", "push_notification_code"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert ran.returncode == 0, ran.stderr
+    assert "Sending notification to 1, with message: from rq's CLI" in ran.stdout
+    assert job.get_status(refresh=True) == "finished"
+    info = subprocess.run([*rq_cli, "info", "--url", redis_server, "push_notification_code"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert info.returncode == 0 and "push_notification_code" in info.stdout, info.stderr

@@ -85,19 +85,18 @@ def create_app(url: str | None = None) -> Flask:
     def job_status(job_id: str) -> dict | tuple[dict, int]:
         """Report a job of this queue; any other id is not found."""
         job = None
-        if JOB_ID.fullmatch(job_id):  # RQ's own rule for a job id
-            try:
+        try:
+            if JOB_ID.fullmatch(job_id):  # RQ's own rule for a job id
                 job = Job.fetch(job_id, connection=queue.connection,
                                 serializer=JSONSerializer)
-            except NoSuchJobError:
-                pass
-        if job is None or job.origin != QUEUE:
-            return {"status": "Job not found"}, 404
-        try:
-            return describe_job(job)
+            if job is not None and job.origin == QUEUE:
+                return describe_job(job)
+        except NoSuchJobError:
+            pass
         except (DeserializationError, ValueError):
             # JSON only: data that is not JSON is refused, never unpickled.
             return {"status": "Job data is not valid JSON"}, 422
+        return {"status": "Job not found"}, 404
 
     return app
 

@@ -11,11 +11,13 @@ import argparse
 import re
 
 from flask import Flask, request
+from rq.exceptions import DeserializationError
 from rq.serializers import JSONSerializer
 from rq_dashboard.cli import make_flask_app
-from rq_dashboard.web import config as dashboard_config
+from rq_dashboard.web import config as dashboard_config, setup_rq_connection
 
 from kuestyle.connection import connect, redis_url
+from kuestyle.rq_gaps import dashboard_reads_json
 from kuestyle.web import serve
 
 DEFAULT_PORT = 9181
@@ -46,7 +48,13 @@ def create_app(url: str | None = None, write: bool = False) -> Flask:
     app = make_flask_app(None, None, None, "")
     app.config["RQ_DASHBOARD_REDIS_URL"] = [url or redis_url()]
     app.config["RQ_DASHBOARD_DISABLE_DELETE"] = not write
+    setup_rq_connection(app)  # as rq-dashboard's own command does
     app.before_request(lambda: refusal(write))
+    dashboard_reads_json(app)
+    # A job whose data is not JSON (someone wrote it by hand) is refused.
+    for error in (DeserializationError, ValueError):
+        app.register_error_handler(
+            error, lambda _: ("Job data is not valid JSON: not shown", 422))
     return app
 
 

@@ -97,8 +97,9 @@ if __name__ == "__main__":
     try:
         main(started)
     except KeyboardInterrupt:
-        # The worker got Ctrl-C too: let it finish before the prompt returns.
+        # Stop the worker warmly too, and let it finish before the prompt returns.
         for process in started:
+            process.send_signal(signal.SIGINT)
             process.wait()
     except (TimeoutError, redis.exceptions.RedisError) as error:
         print(f"The demo stopped: {error}", file=sys.stderr)

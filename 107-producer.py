@@ -45,11 +45,11 @@ def produce(producer: str, count: int, interval: float) -> None:
 
 
 def positive(kind: type) -> object:
-    """An argparse type: a number of kind that is more than 0."""
+    """An argparse type: a finite number of kind that is more than 0."""
     def parse(text: str) -> int | float:
-        """Parse text, refusing 0 and negative numbers."""
+        """Parse text, refusing 0, negative numbers, nan and inf."""
         value = kind(text)
-        if value <= 0:
+        if not 0 < value < float("inf"):
             raise ValueError(text)
         return value
     parse.__name__ = kind.__name__

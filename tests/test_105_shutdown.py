@@ -1,4 +1,9 @@
 """Lesson 105: warm shutdown finishes the running job; a second signal is cold."""
+import signal
+import time
+
+import psutil
+
 from tests.helpers import describe, run_lesson
 
 EXPECTED = """Job 1 created: a 2-second task
@@ -14,3 +19,15 @@ Worker exited with status 0; job 2 is started
 def test_warm_then_cold_shutdown():
     proc = run_lesson("105-graceful_shutdown.py", timeout=60)
     assert (proc.returncode, proc.stdout, proc.stderr) == (0, EXPECTED, ""), describe(proc)
+
+
+def test_ctrl_c_waits_for_the_worker_so_nothing_prints_after_the_prompt(background):
+    demo = background("105-graceful_shutdown.py")
+    demo.wait_for_line("Job 1 created: a 2-second task")
+    demo.signal(signal.SIGINT)
+    assert demo.wait(timeout=20) == 0, demo
+    printed = len(demo.lines)
+    time.sleep(1)
+    assert len(demo.lines) == printed and "Traceback" not in "".join(demo.errors), demo
+    assert not psutil.Process().children(recursive=True) or all(
+        "105-graceful" not in " ".join(p.cmdline()) for p in psutil.Process().children())

@@ -2,7 +2,9 @@
 import re
 from concurrent.futures import ThreadPoolExecutor
 
-from tests.helpers import run_lesson, wait_for_worker
+import pytest
+
+from tests.helpers import describe, run_lesson, wait_for_worker
 
 SENT = re.compile(r"Worker process (\d+) sent email (\S+)")
 
@@ -29,3 +31,11 @@ def test_every_job_runs_exactly_once_spread_over_workers(background, rq_connecti
     processes = {SENT.fullmatch(line).group(1) for line in sent}
     assert len(processes) >= 3, f"load not spread: {processes}"
     assert all(any(line for line in w.lines) for w in workers), "one worker did nothing"
+
+
+@pytest.mark.parametrize("arguments", [["A", "x"], ["A", "0"], ["A", "3", "-1"],
+                                       ["A", "3", "nan"], ["A", "3", "inf"]])
+def test_bad_arguments_are_one_usage_error(arguments):
+    proc = run_lesson("107-producer.py", *arguments)
+    assert proc.returncode == 2 and proc.stdout == "", describe(proc)
+    assert "Traceback" not in proc.stderr and proc.stderr.startswith("usage: ")

@@ -53,3 +53,25 @@ def test_publish_message_waits_then_prints_and_publishes(r, capsys):
     message = pubsub.get_message(timeout=5)
     assert (message["type"], message["data"]) == ("message", "hello")
     pubsub.close()
+
+
+def test_publisher_first_then_subscriber_hears_nothing_and_ctrl_c_exits_0(background):
+    """Pub/sub keeps nothing: a subscriber that starts late waits, calmly."""
+    publisher = run_lesson("5-publisher.py")
+    assert publisher.returncode == 0, describe(publisher)
+    subscriber = background("5-subscriber.py")
+    subscriber.wait_for_line("Redis client connected to the server")
+    subscriber.signal(signal.SIGINT)
+    assert subscriber.wait() == 0
+    assert subscriber.lines == ["Redis client connected to the server"]
+    assert subscriber.errors == []
+
+
+def test_a_message_that_is_not_utf8_is_shown_not_fatal(background, rq_connection):
+    subscriber = background("5-subscriber.py")
+    subscriber.wait_for_line("Redis client connected to the server")
+    rq_connection.publish("holberton school channel", b"caf\xe9")
+    rq_connection.publish("holberton school channel", "KILL_SERVER")
+    assert subscriber.wait(timeout=10) == 0, subscriber
+    assert subscriber.lines[1:] == ["caf\\xe9", "KILL_SERVER"]
+    assert subscriber.errors == []

@@ -158,3 +158,27 @@ def test_wrong_password_is_one_line_too(tmp_path):
 
 def test_python_version_is_supported():
     assert sys.version_info >= (3, 10)
+
+
+@pytest.fixture
+def silent_server():
+    """A loopback port that accepts connections and never answers (a hung server)."""
+    import socket
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    yield f"redis://127.0.0.1:{listener.getsockname()[1]}/0"
+    listener.close()
+
+
+@pytest.mark.parametrize("name", SCRIPTS)
+def test_a_server_that_never_answers_is_given_up_within_5_seconds(name, silent_server):
+    started = time.monotonic()
+    proc = subprocess.run([PYTHON, str(ROOT / name)], cwd=ROOT,
+                          env=lesson_env(REDIS_URL=silent_server), capture_output=True,
+                          text=True, timeout=30)
+    elapsed = time.monotonic() - started
+    assert (proc.returncode, proc.stdout) == (1, ""), describe(proc)
+    assert proc.stderr.startswith("Redis client not connected to the server: ")
+    assert len(proc.stderr.splitlines()) == 1, describe(proc)
+    assert elapsed < 5, f"gave up after {elapsed:.1f}s"

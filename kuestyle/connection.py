@@ -38,8 +38,8 @@ class ReportingRetry(Retry):
         def failed(error: Exception, *count: int) -> None:
             if not ReportingRetry.lost:
                 ReportingRetry.lost = True
-                print(f"Redis connection lost ({error}): retrying until it is back",
-                      file=sys.stderr, flush=True)
+                print(f"Redis connection lost ({error}): retrying until it is back "
+                      "(Ctrl-C twice quits now)", file=sys.stderr, flush=True)
             fail(error, *count)
         result = super().call_with_retry(do, failed, *args, **kwargs)
         if ReportingRetry.lost:

@@ -13,8 +13,8 @@ ROWS = ["enqueue, one at a time", "enqueue_many, pipelined", "RQ default forking
 
 
 @pytest.mark.slow
-def test_quick_benchmark_prints_a_full_table_and_oversells_nothing():
-    proc = subprocess.run([PYTHON, "-m", "tools.bench.run", "--quick"], cwd=ROOT,
+def test_the_benchmark_prints_a_full_table_and_oversells_nothing():
+    proc = subprocess.run([PYTHON, "-m", "tools.bench.run", "--smoke"], cwd=ROOT,
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()

@@ -43,14 +43,14 @@ def test_stray_messages_are_ignored_without_spinning(queue, rq_connection, stray
     listener.watch(["1"])
     publish(rq_connection, stray)
     before = resource.getrusage(resource.RUSAGE_SELF)
-    assert listener.wait(timeout=1.5, check_every=0.5) is False
+    assert listener.wait(timeout=0.8, check_every=0.2) is False
     after = resource.getrusage(resource.RUSAGE_SELF)
     publish(rq_connection, {"id": "1", "event": "complete"})
     assert listener.wait(timeout=5)
     listener.close()
     assert seen == [{"id": "1", "event": "complete"}]
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
-    assert cpu < 0.3, f"{cpu:.2f} s of CPU while waiting 1.5 s"
+    assert cpu < 0.2, f"{cpu:.2f} s of CPU while waiting 0.8 s"
 
 
 def test_an_outcome_missed_while_disconnected_is_read_back_from_rq(queue, rq_connection):

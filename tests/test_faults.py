@@ -203,26 +203,31 @@ def test_a_password_protected_redis_works_end_to_end(tmp_path, background, serve
     pid = embedded_redis.start_server(port, tmp_path, password="s3cret")
     url = f"redis://:s3cret@127.0.0.1:{port}/0"
     env = lesson_env(REDIS_URL=url)
+    started = []
     try:
         client = redis.Redis.from_url(url)
-        background("6-job_processor.py", env=env)
+        started.append(background("6-job_processor.py", env=env))
         wait_for_worker(client, "push_notification_code")
         creator = run_lesson("6-job_creator.py", env=env)
         assert creator.stdout == "Notification job created: 1\nNotification job completed\n", \
             describe(creator)
         stock = serve_app("9-stock.py", env=env, ready_path="/list_products")
+        started.append(stock)
         assert stock.get("/reserve_product/1")[0] == 200
         seats = serve_app("100-seat.py", env=env, ready_path="/available_seats")
+        started.append(seats)
         assert seats.get("/reserve_seat")[0] == 202
         seats.get("/process")
         seats.wait_for_line("Seat reservation job 2 completed")
         client.close()
     finally:
+        for process in started:  # while their Redis still answers
+            process.stop()
         embedded_redis.stop_server(pid)
 
 
 def test_an_idle_processor_says_once_that_redis_went_and_once_that_it_is_back(
-        background, private_redis):
+        private_redis, background):
     env = lesson_env(REDIS_URL=private_redis.url)
     processor = background("6-job_processor.py", env=env)
     client = redis.Redis.from_url(private_redis.url)

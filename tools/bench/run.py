@@ -33,10 +33,15 @@ from tools.lesson_processes import (PRODUCTION_SERVER, ROOT, AppServer, Lesson, 
                                     wait_for_worker)
 
 PYTHON = sys.executable
-SIZES = {"quick": {"reps": 3, "enqueue": 500, "jobs": 400, "fork_jobs": 60,
-                   "pipeline": 200, "http_seconds": 2.0, "seat_reps": 1, "ping": 20_000},
+SIZES = {"smoke": {"reps": 1, "enqueue": 100, "jobs": 100, "fork_jobs": 10,
+                   "pipeline": 50, "http_seconds": 0.5, "seat_reps": 1, "ping": 2_000,
+                   "pipeline_jobs": 50},
+         "quick": {"reps": 3, "enqueue": 500, "jobs": 400, "fork_jobs": 60,
+                   "pipeline": 200, "http_seconds": 2.0, "seat_reps": 1, "ping": 20_000,
+                   "pipeline_jobs": 200},
          "full": {"reps": 5, "enqueue": 5000, "jobs": 3000, "fork_jobs": 300,
-                  "pipeline": 1000, "http_seconds": 10.0, "seat_reps": 3, "ping": 200_000}}
+                  "pipeline": 1000, "http_seconds": 10.0, "seat_reps": 3, "ping": 200_000,
+                  "pipeline_jobs": 1000}}
 CONNECTIONS = 50
 
 
@@ -137,7 +142,7 @@ class Bench:
 
     def notification_pipeline(self) -> None:
         """Jobs from creation to their last event through ./7-job_processor.py."""
-        n = 1000 if self.size is SIZES["full"] else 200
+        n = self.size["pipeline_jobs"]
 
         def measure() -> float:
             processor = Lesson("7-job_processor.py", env=self.env)
@@ -250,8 +255,9 @@ def main() -> int:
     """Start a throwaway Redis, run every measurement, print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a run of seconds, not minutes")
+    parser.add_argument("--smoke", action="store_true", help="tiny counts: does it all run?")
     args = parser.parse_args()
-    size = "quick" if args.quick else "full"
+    size = "smoke" if args.smoke else "quick" if args.quick else "full"
     port = embedded_redis.free_port()
     pid = embedded_redis.start_server(port, Path(tempfile.mkdtemp(prefix="bench-redis-")))
     bench = Bench(size, f"redis://127.0.0.1:{port}/0")

@@ -170,3 +170,9 @@ def test_redis_down_is_503_json_and_the_app_recovers(serve_app, private_redis):
     private_redis.start()  # an empty Redis: no seats key yet
     assert app.get("/reserve_seat")[0] == 409
     assert not any("Traceback" in line for line in app.errors)
+
+
+def test_head_queues_nothing(app, rq_connection):
+    assert app.test_client().head("/reserve_seat").status_code == 405
+    assert Queue("reserve_seat", connection=rq_connection, serializer=JSONSerializer).count == 0
+    assert app.test_client().head("/available_seats").status_code == 200

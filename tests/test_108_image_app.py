@@ -70,3 +70,19 @@ def test_unknown_job_and_other_queues_jobs_are_404(client, rq_connection):
 def test_get_on_upload_is_405_json(client):
     response = client.get("/upload-image")
     assert response.status_code == 405 and response.get_json() == {"status": "Method Not Allowed"}
+
+
+def test_deeply_nested_json_is_a_400_not_a_500(redis_server):
+    client = import_lesson("108-image_app").create_app(redis_server).test_client()
+    body = "[" * 8_000 + "]" * 8_000  # under the size limit, deeper than Python recurses
+    response = client.post("/upload-image", data=body, content_type="application/json")
+    assert response.status_code == 400 and response.is_json
+
+
+def test_a_body_over_16_kib_is_413_json_and_queues_nothing(redis_server, rq_connection):
+    client = import_lesson("108-image_app").create_app(redis_server).test_client()
+    body = '{"imageId": "cat", "pad": "' + "x" * 1_000_000 + '"}'
+    response = client.post("/upload-image", data=body, content_type="application/json")
+    assert (response.status_code, response.get_json()) == (
+        413, {"status": "Request Entity Too Large"})
+    assert Queue("images", connection=rq_connection).count == 0

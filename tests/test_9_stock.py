@@ -149,3 +149,20 @@ def test_redis_down_is_503_json_and_the_app_recovers(serve_app, private_redis):
     private_redis.start()
     assert app.get("/reserve_product/1")[0] == 200
     assert not any("Traceback" in line for line in app.errors)
+
+
+def test_head_changes_nothing(redis_server, r):
+    client = import_lesson("9-stock").create_app(redis_server).test_client()
+    assert client.head("/reserve_product/1").status_code == 405
+    assert r.get("item.1") is None
+    assert client.head("/list_products/1").status_code == 200
+
+
+def test_a_count_that_is_not_a_number_is_said_in_json(redis_server, r):
+    r.set("item.1", "abc")
+    client = import_lesson("9-stock").create_app(redis_server).test_client()
+    for path in ("/list_products/1", "/reserve_product/1"):
+        response = client.get(path)
+        assert response.status_code in (500, 503) and response.is_json, path
+        assert "item.1" in response.get_json()["reason"], response.get_json()
+    assert r.get("item.1") == "abc"

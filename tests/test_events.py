@@ -103,3 +103,10 @@ def test_an_exception_whose_text_fails_still_sends_failed(queue, rq_connection):
     assert listener.wait(timeout=5)
     listener.close()
     assert seen == [{"id": "3", "event": "failed", "error": "Unprintable", "retries_left": 0}]
+
+
+def test_a_lone_surrogate_or_control_character_is_shown_escaped():
+    event = {"id": "1", "event": "failed", "error": "bad \udc80 byte\r\x1b[2J"}
+    line = describe(event, "Notification job")
+    assert line == "Notification job 1 failed: bad \\udc80 byte\\r\\x1b[2J"
+    line.encode("utf-8")  # printable anywhere

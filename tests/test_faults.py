@@ -243,3 +243,32 @@ def test_an_idle_processor_says_once_that_redis_went_and_once_that_it_is_back(
     queue.enqueue("6-job_processor.process_notification", {"phoneNumber": "1", "message": "hi"})
     processor.wait_for_line("Sending notification to 1, with message: hi", timeout=15)
     client.close()
+
+
+def test_a_waiting_creator_rides_out_a_redis_restart(private_redis, background):
+    creator = background("6-job_creator.py", env=lesson_env(REDIS_URL=private_redis.url))
+    creator.wait_for(lambda _: creator.errors, what="the hint on stderr")
+    private_redis.stop()
+    time.sleep(3)
+    private_redis.start()
+    time.sleep(3)  # two of its checks for missed outcomes happen in here
+    assert creator.proc.poll() is None, creator
+    creator.signal(signal.SIGINT)
+    assert creator.wait() == 0
+    assert not any("Traceback" in line for line in creator.errors), creator
+
+
+def test_scheduling_resumes_within_5_s_of_redis_returning(private_redis, background):
+    env = lesson_env(REDIS_URL=private_redis.url)
+    worker = background("102-delayed_job_worker.py", env=env)
+    client = redis.Redis.from_url(private_redis.url)
+    wait_for_worker(client, "reminders")
+    private_redis.stop()
+    time.sleep(2)
+    private_redis.start()
+    returned = time.monotonic()
+    creator = background("102-delayed_job.py", "0", env=env)
+    worker.wait_for_line("Reminder: call the dentist", timeout=15)
+    assert time.monotonic() - returned < 5 + 1, "the scheduler did not resume in time"
+    assert creator.wait(timeout=15) == 0, creator
+    client.close()

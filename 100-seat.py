@@ -1,14 +1,12 @@
 #!/usr/bin/env python3
-"""Sell a fixed number of seats with Flask, Redis and RQ, never oversold.
-
-A launch puts 50 seats on sale; --resume (or RESUME_SEATS=1) keeps the count.
-"""
+"""Sell a fixed number of seats with Flask, Redis and RQ, never oversold."""
 import argparse
 import multiprocessing
 import os
 import threading
 import time
 import uuid
+from signal import SIGTERM, pthread_kill
 
 import redis
 from flask import Flask
@@ -22,7 +20,7 @@ from kuestyle.web import app_client, create_json_app, serve
 from kuestyle.workers import live_workers, quiet_rq_logs
 
 SEATS_KEY = "available_seats"
-INITIAL_SEATS = 50
+INITIAL_SEATS = 50  # each launch; --resume or RESUME_SEATS=1 keeps the count
 QUEUE = "reserve_seat"
 CONSUMER_LOCK = "reserve_seat:starting"
 # One atomic step: take a seat if one is left, once per job.  A job that runs
@@ -83,18 +81,19 @@ def seat_not_reserved(job: Job, connection: redis.Redis, exc_type: type,
 
 def process_queue(url: str | None) -> None:
     """The consumer /process starts, in a process of its own: an RQ worker."""
+    def stop_with_app() -> None:
+        """Once the app is gone, even by kill -9, stop warmly."""
+        multiprocessing.parent_process().join()
+        pthread_kill(threading.main_thread().ident, SIGTERM)  # RQ's handler
+    threading.Thread(target=stop_with_app, daemon=True).start()
     quiet_rq_logs()
-    connection = client(patient=True, url=url)
-    SimpleWorker([QUEUE], connection=connection,
+    SimpleWorker([QUEUE], connection=client(patient=True, url=url),
                  serializer=JSONSerializer).work()
 
 
 def start_consumer(queue: Queue, url: str | None) -> None:
-    """Start one consumer, unless one already works (here or in any app).
-
-    A short Redis lock makes simultaneous /process calls agree on who starts
-    it; the lock is held until the new worker listens.
-    """
+    """Start one consumer unless one works (here or in any app); a Redis lock,
+    held until the new worker listens, makes simultaneous calls agree."""
     token = uuid.uuid4().hex
     if not queue.connection.set(CONSUMER_LOCK, token, nx=True, ex=20):
         return
@@ -121,7 +120,6 @@ def create_app(url: str | None = None, resume: bool = False) -> Flask:
         connection.set(SEATS_KEY, INITIAL_SEATS, nx=True)
     else:
         reserve_seat(INITIAL_SEATS, connection)
-    starting = threading.Lock()
 
     @app.get("/available_seats")
     def available_seats() -> dict:
@@ -146,8 +144,7 @@ def create_app(url: str | None = None, resume: bool = False) -> Flask:
     @app.get("/process")
     def process() -> dict:
         """Start processing the queue in the background (once)."""
-        with starting:
-            start_consumer(queue, url)
+        start_consumer(queue, url)
         return {"status": "Queue processing"}
 
     return app

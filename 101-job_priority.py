@@ -33,7 +33,7 @@ def send_email(to: str) -> None:
 
 def main() -> None:
     """Queue one job per level, least urgent first, then run them all."""
-    connection = connect(announce=False)
+    connection = connect(announce=False, patient=True)
     for priority in reversed(PRIORITIES):
         job = queue_for(priority, connection).enqueue(
             "101-job_priority.send_email", f"{priority}@example.com",

@@ -82,7 +82,7 @@ def work() -> None:
 
 def main(workers: list) -> None:
     """Show a warm shutdown, then a cold one."""
-    connection = connect(announce=False)
+    connection = connect(announce=False, patient=True)
     queue = Queue(QUEUE, connection=connection, serializer=JSONSerializer)
     shutdown(queue, 2, 1, workers)
     shutdown(queue, 3, 2, workers)

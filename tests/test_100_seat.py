@@ -176,3 +176,23 @@ def test_head_queues_nothing(app, rq_connection):
     assert app.test_client().head("/reserve_seat").status_code == 405
     assert Queue("reserve_seat", connection=rq_connection, serializer=JSONSerializer).count == 0
     assert app.test_client().head("/available_seats").status_code == 200
+
+
+def test_the_consumer_stops_when_its_app_is_killed(serve_app, rq_connection):
+    """kill -9 of the app leaves no consumer behind, still taking jobs in the dark."""
+    import os
+    app = serve_app("100-seat.py", ready_path="/available_seats")
+    app.get("/process")
+    queue = Queue("reserve_seat", connection=rq_connection, serializer=JSONSerializer)
+    consumer = Worker.all(queue=queue)[0]
+    os.kill(app.proc.pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(consumer.pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    else:
+        os.kill(consumer.pid, signal.SIGKILL)
+        raise AssertionError("the consumer outlived its app")

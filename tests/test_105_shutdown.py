@@ -24,10 +24,11 @@ def test_warm_then_cold_shutdown():
 def test_ctrl_c_waits_for_the_worker_so_nothing_prints_after_the_prompt(background):
     demo = background("105-graceful_shutdown.py")
     demo.wait_for_line("Job 1 created: a 2-second task")
+    workers = psutil.Process(demo.proc.pid).children()
+    assert len(workers) == 1, workers
     demo.signal(signal.SIGINT)
     assert demo.wait(timeout=20) == 0, demo
     printed = len(demo.lines)
     time.sleep(1)
     assert len(demo.lines) == printed and "Traceback" not in "".join(demo.errors), demo
-    assert not psutil.Process().children(recursive=True) or all(
-        "105-graceful" not in " ".join(p.cmdline()) for p in psutil.Process().children())
+    assert not workers[0].is_running(), "the worker outlived the demo"

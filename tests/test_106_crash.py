@@ -11,6 +11,7 @@ RECOVERY_BOUND = 15.0
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("heavy")
 def test_killed_workers_job_completes_elsewhere_within_the_bound(rq_connection):
     proc = run_lesson("106-crash_recovery.py", timeout=90)
     assert proc.returncode == 0, describe(proc)

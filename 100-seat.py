@@ -16,7 +16,7 @@ from rq.serializers import JSONSerializer
 
 from kuestyle.connection import client, connect
 from kuestyle.ids import next_id
-from kuestyle.web import app_client, create_json_app, serve
+from kuestyle.web import create_json_app, serve
 from kuestyle.workers import live_workers, quiet_rq_logs
 
 SEATS_KEY = "available_seats"
@@ -114,7 +114,7 @@ def start_consumer(queue: Queue, url: str | None) -> None:
 def create_app(url: str | None = None, resume: bool = False) -> Flask:
     """Build the seat app on the Redis at url (default: REDIS_URL)."""
     app = create_json_app(__name__, changes_state={"reserve", "process"})
-    connection = app_client(url)
+    connection = client(url=url)  # quick: a 503 at once when Redis is down
     queue = Queue(QUEUE, connection=connection, serializer=JSONSerializer)
     if resume or os.environ.get("RESUME_SEATS") == "1":
         connection.set(SEATS_KEY, INITIAL_SEATS, nx=True)

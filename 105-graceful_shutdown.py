@@ -17,7 +17,6 @@ import time
 
 import redis
 from rq import Queue, Worker
-from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from kuestyle.connection import connect

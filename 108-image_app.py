@@ -15,9 +15,9 @@ from rq.exceptions import DeserializationError, NoSuchJobError
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
-from kuestyle.connection import connect
+from kuestyle.connection import client, connect
 from kuestyle.ids import next_id
-from kuestyle.web import app_client, create_json_app, serve
+from kuestyle.web import create_json_app, serve
 
 QUEUE = "images"
 IMAGE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -64,7 +64,8 @@ def create_app(url: str | None = None) -> Flask:
     """Build the upload app on the Redis at url (default: REDIS_URL)."""
     app = create_json_app(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES  # larger: 413, as JSON
-    queue = Queue(QUEUE, connection=app_client(url), serializer=JSONSerializer)
+    # The quick client: a 503 at once when Redis is down.
+    queue = Queue(QUEUE, connection=client(url=url), serializer=JSONSerializer)
 
     @app.post("/upload-image")
     def upload() -> tuple[dict, int, dict]:

@@ -6,7 +6,7 @@ import redis
 from flask import Flask
 
 from kuestyle.connection import client, connect
-from kuestyle.web import app_client, create_json_app, serve
+from kuestyle.web import create_json_app, serve
 
 list_products = [
     {"itemId": 1, "itemName": "Suitcase 250", "price": 50,
@@ -87,7 +87,7 @@ def with_quantity(item: dict, connection: redis.Redis) -> dict:
 def create_app(url: str | None = None) -> Flask:
     """Build the stock app on the Redis at url (default: REDIS_URL)."""
     app = create_json_app(__name__, changes_state={"reserve"})
-    connection = app_client(url)
+    connection = client(url=url)  # quick: a 503 at once when Redis is down
 
     @app.errorhandler(BadStock)
     def bad_stock(error: BadStock) -> tuple[dict, int]:

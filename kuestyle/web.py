@@ -3,7 +3,7 @@
 * A body is exactly the JSON, keys in the order written and no newline after
   it (Flask sorts keys and adds a newline unless told not to).
 * Every error is JSON with its status code; no traceback reaches a client.
-  Redis unreachable or refusing writes: ``503 {"status": "Redis unavailable"}``.
+  Redis unreachable or refusing writes: ``503 {"status": "Redis unavailable", "reason": ...}``.
 * ``serve(app, port)`` binds HOST (default 127.0.0.1) and PORT, debug off, and
   exits 0 on Ctrl-C or SIGTERM.
 """
@@ -17,7 +17,6 @@ from flask import Flask, Response, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException
 
-from kuestyle.connection import client
 
 REDIS_DOWN = {"status": "Redis unavailable"}
 
@@ -33,11 +32,6 @@ class ExpressJSON(DefaultJSONProvider):
         answer = super().response(*args, **kwargs)
         answer.set_data(answer.get_data().rstrip(b"\n"))
         return answer
-
-
-def app_client(url: str | None = None) -> redis.Redis:
-    """The client an app uses: it answers 503 at once rather than wait for Redis."""
-    return client(url=url)
 
 
 def create_json_app(name: str, changes_state: set[str] = frozenset()) -> Flask:

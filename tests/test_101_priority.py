@@ -1,6 +1,5 @@
 """Lesson 101: Kue's priority levels as RQ queues in a fixed order."""
 from tests.helpers import describe, run_lesson
-from rq.serializers import JSONSerializer
 
 EXPECTED = """Job 1 created with priority low
 Job 2 created with priority normal

@@ -88,7 +88,8 @@ def process_queue(url: str | None) -> None:
     threading.Thread(target=stop_with_app, daemon=True).start()
     quiet_rq_logs()
     SimpleWorker([QUEUE], connection=client(patient=True, url=url),
-                 serializer=JSONSerializer).work()
+                 serializer=JSONSerializer, maintenance_interval=30,
+                 worker_ttl=45).work()
 
 
 def start_consumer(queue: Queue, url: str | None) -> None:

@@ -12,6 +12,7 @@ if __name__ == "__main__":
     connection = connect(announce=False, patient=True)
     quiet_rq_logs()
     worker = SimpleWorker([QUEUE], connection=connection,
-                          serializer=JSONSerializer)
+                          serializer=JSONSerializer, maintenance_interval=30,
+                          worker_ttl=45)
     # Without the scheduler a delayed job would wait in its registry forever.
     worker.work(with_scheduler=True)

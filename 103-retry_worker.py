@@ -12,6 +12,7 @@ if __name__ == "__main__":
     connection = connect(announce=False, patient=True)
     quiet_rq_logs()
     worker = SimpleWorker([QUEUE], connection=connection,
-                          serializer=JSONSerializer)
+                          serializer=JSONSerializer, maintenance_interval=30,
+                          worker_ttl=45)
     # A retry with an interval is scheduled: the scheduler puts it back.
     worker.work(with_scheduler=True)

@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
 """Run two jobs at a time on the shared emails queue; start several."""
+from functools import partial
+
 from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 from rq.worker_pool import WorkerPool
@@ -13,5 +15,7 @@ if __name__ == "__main__":
     connection = connect(announce=False, patient=True)
     quiet_rq_logs()
     # The same as `rq worker-pool -n 2 emails` on the command line.
+    # (The settings: see 6-job_processor.py and 7-job_processor.py.)
+    worker = partial(SimpleWorker, maintenance_interval=30, worker_ttl=45)
     WorkerPool([QUEUE], connection=connection, num_workers=2,
-               worker_class=SimpleWorker, serializer=JSONSerializer).start()
+               worker_class=worker, serializer=JSONSerializer).start()

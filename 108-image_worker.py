@@ -11,5 +11,5 @@ QUEUE = "images"
 if __name__ == "__main__":
     connection = connect(announce=False, patient=True)
     quiet_rq_logs()
-    SimpleWorker([QUEUE], connection=connection,
-                 serializer=JSONSerializer).work()
+    SimpleWorker([QUEUE], connection=connection, serializer=JSONSerializer,
+                 maintenance_interval=30, worker_ttl=45).work()

@@ -24,7 +24,10 @@ if __name__ == "__main__":
     quiet_rq_logs()
     # RQ's non-forking worker runs each job in this process (this module is
     # imported once).  Jobs left by earlier runs go first.  Ctrl-C or SIGTERM:
-    # the running job finishes, then work() returns.
+    # the running job finishes, then work() returns.  Every 30 s, even idle
+    # (worker_ttl - 15), it tidies RQ's registries (RQ's default: 10 min): a
+    # job a crash left in flight returns.
     worker = SimpleWorker([QUEUE], connection=connection,
-                          serializer=JSONSerializer)
+                          serializer=JSONSerializer, maintenance_interval=30,
+                          worker_ttl=45)
     worker.work()

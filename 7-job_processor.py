@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Process notification jobs two at a time, reporting progress and failures."""
 import sys
+from functools import partial
 
 from rq import SimpleWorker
 from rq.worker_pool import WorkerPool
@@ -36,6 +37,9 @@ if __name__ == "__main__":
     # Two worker processes: two jobs at a time, like Kue's
     # queue.process(name, 2, ...).  The pool replaces a worker that dies, and
     # Ctrl-C or SIGTERM stops both after their running jobs.
+    # The pool builds each worker from worker_class: partial() gives them
+    # RQ's settings for a tidy-up every 30 s (see 6-job_processor.py).
+    worker = partial(SimpleWorker, maintenance_interval=30, worker_ttl=45)
     pool = WorkerPool(queues, connection=connection, num_workers=2,
-                      worker_class=SimpleWorker, serializer=JSONSerializer)
+                      worker_class=worker, serializer=JSONSerializer)
     pool.start()

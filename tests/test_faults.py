@@ -23,10 +23,11 @@ from tests.helpers import (describe, hammer, import_lesson, lesson_env, listenin
 # Slow, and kept off each other: these load the two cores or time a recovery,
 # so they run one after another in one test process (pytest-xdist loadgroup).
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("heavy")]
-# A liveness bound, not a speed claim: unloaded, all jobs are done 3-4 s after
-# the restart (docs/ENGINEERING.md); under a loaded CI machine each round trip
-# can wait a scheduler tick, and 900 jobs take some 20 round trips each.
-RESTART_BOUND = 150.0
+# A liveness bound, not a speed claim: unloaded, all jobs are usually done 3-4 s
+# after the restart (docs/ENGINEERING.md).  A job whose BLMOVE reply the crash
+# swallowed waits in RQ's in-flight list until a maintenance pass (every 30 s in
+# the lessons) has seen it there for a minute: up to about 2 minutes.
+RESTART_BOUND = 240.0
 
 
 def create_jobs(queue: Queue, func: str, items: list, retry: Retry | None = None) -> list:
@@ -62,7 +63,7 @@ def aof_redis(tmp_path):
         embedded_redis.stop_server(server["pid"])
 
 
-@pytest.mark.timeout(300)
+@pytest.mark.timeout(400)
 def test_redis_killed_mid_run_loses_no_job_and_apps_recover(aof_redis, background,
                                                             serve_app):
     env = lesson_env(REDIS_URL=aof_redis["url"])

@@ -10,12 +10,13 @@ from signal import SIGTERM, pthread_kill
 
 import redis
 from flask import Flask
-from rq import Callback, Queue, SimpleWorker, get_current_job
+from rq import Callback, Queue, Retry, SimpleWorker, get_current_job
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from kuestyle.connection import client, connect
 from kuestyle.ids import next_id
+from kuestyle.rq_gaps import heartbeat_grace
 from kuestyle.web import create_json_app, serve
 from kuestyle.workers import live_workers, quiet_rq_logs
 
@@ -28,16 +29,11 @@ CONSUMER_LOCK = "reserve_seat:starting"
 # takes no second seat.
 TAKE_SEAT = """
 local taken = redis.call('GET', KEYS[2])
-if taken then
-  return tonumber(taken)
-end
+if taken then return tonumber(taken) end
 local seats = tonumber(redis.call('GET', KEYS[1]) or '0')
 if seats == nil then
-  return redis.error_reply(KEYS[1] .. ' does not hold a count')
-end
-if seats <= 0 then
-  return -1
-end
+  return redis.error_reply(KEYS[1] .. ' does not hold a count') end
+if seats <= 0 then return -1 end
 local left = redis.call('DECR', KEYS[1])
 redis.call('SET', KEYS[2], left, 'EX', 86400)
 return left
@@ -75,8 +71,10 @@ def seat_reserved(job: Job, connection: redis.Redis, result: int,
 
 def seat_not_reserved(job: Job, connection: redis.Redis, exc_type: type,
                       exc_value: BaseException, traceback: object) -> None:
-    """RQ failure callback, in the server's terminal."""
-    print(f"Seat reservation job {job.id} failed: {exc_value}", flush=True)
+    """RQ failure callback, in the server's terminal, once RQ gives up."""
+    if not job.retries_left:
+        reason = exc_value or exc_type.__name__  # AbandonedJobError: no text
+        print(f"Seat reservation job {job.id} failed: {reason}", flush=True)
 
 
 def process_queue(url: str | None) -> None:
@@ -87,14 +85,17 @@ def process_queue(url: str | None) -> None:
         pthread_kill(threading.main_thread().ident, SIGTERM)  # RQ's handler
     threading.Thread(target=stop_with_app, daemon=True).start()
     quiet_rq_logs()
-    SimpleWorker([QUEUE], connection=client(patient=True, url=url),
-                 serializer=JSONSerializer, maintenance_interval=30,
-                 worker_ttl=45).work()
+    # A job whose consumer died (kill -9) is retried within about 30 s: see
+    # 6-job_processor.py for these settings, TAKE_SEAT for why it is safe.
+    heartbeat_grace(SimpleWorker, 5)(
+        [QUEUE], connection=client(patient=True, url=url),
+        serializer=JSONSerializer, maintenance_interval=10,
+        worker_ttl=25).work()
 
 
 def start_consumer(queue: Queue, url: str | None) -> None:
-    """Start one consumer unless one works (here or in any app); a Redis lock,
-    held until the new worker listens, makes simultaneous calls agree."""
+    """Start one consumer unless one works (here or in any app)."""
+    # A Redis lock, held until the new worker listens, makes calls agree.
     token = uuid.uuid4().hex
     if not queue.connection.set(CONSUMER_LOCK, token, nx=True, ex=20):
         return
@@ -135,6 +136,7 @@ def create_app(url: str | None = None, resume: bool = False) -> Flask:
             if get_current_available_seats(connection) <= 0:
                 return {"status": "Reservation are blocked"}, 409
             queue.enqueue("100-seat.take_seat", job_id=next_id(connection),
+                          job_timeout=10, retry=Retry(max=3),
                           on_success=Callback("100-seat.seat_reserved"),
                           on_failure=Callback("100-seat.seat_not_reserved"))
         except redis.exceptions.RedisError as error:

@@ -21,12 +21,12 @@ from rq.serializers import JSONSerializer
 
 from kuestyle.connection import connect
 from kuestyle.ids import next_id
-from kuestyle.rq_gaps import short_heartbeat
+from kuestyle.rq_gaps import heartbeat_grace
 from kuestyle.workers import live_workers, quiet_rq_logs
 
 QUEUE = "renders"
 HEARTBEAT_INTERVAL = 1     # a worker renews its job's heartbeat every second
-HEARTBEAT_TTL = 3          # a heartbeat not renewed expires after 3 seconds
+HEARTBEAT_GRACE = 2        # a heartbeat not renewed expires 2 s late (RQ: 60)
 MAINTENANCE_INTERVAL = 2   # live workers look for expired jobs every 2 s
 WORKER_TTL = 16            # so an idle worker wakes up every second to look
 RENDER_SECONDS = 2.0
@@ -108,9 +108,9 @@ def work() -> None:
     """One worker: RQ's forking Worker with quick crash-recovery settings."""
     connection = connect(announce=False, patient=True)
     quiet_rq_logs()
-    # RQ's documented settings, and a job heartbeat of HEARTBEAT_TTL seconds
-    # instead of RQ's 60 more than the interval (see kuestyle/rq_gaps.py).
-    worker_class = short_heartbeat(Worker, HEARTBEAT_TTL)
+    # RQ's documented settings, and a job heartbeat that expires
+    # HEARTBEAT_GRACE seconds late instead of 60 (see kuestyle/rq_gaps.py).
+    worker_class = heartbeat_grace(Worker, HEARTBEAT_GRACE)
     worker_class([QUEUE], connection=connection, serializer=JSONSerializer,
                  job_monitoring_interval=HEARTBEAT_INTERVAL,
                  maintenance_interval=MAINTENANCE_INTERVAL,

@@ -37,7 +37,7 @@ def produce(producer: str, count: int, interval: float) -> None:
     for number in range(1, count + 1):
         name = f"{producer}-{number}"
         job = queue.enqueue("107-producer.send_email", name,
-                            job_id=next_id(queue.connection))
+                            job_id=next_id(queue.connection), job_timeout=20)
         print(f"Producer {producer} created job {job.id}: email {name}",
               flush=True)
         if number < count:

@@ -7,6 +7,7 @@ from rq.serializers import JSONSerializer
 from rq.worker_pool import WorkerPool
 
 from kuestyle.connection import connect
+from kuestyle.rq_gaps import heartbeat_grace
 from kuestyle.workers import quiet_rq_logs
 
 QUEUE = "emails"
@@ -16,6 +17,7 @@ if __name__ == "__main__":
     quiet_rq_logs()
     # The same as `rq worker-pool -n 2 emails` on the command line.
     # (The settings: see 6-job_processor.py and 7-job_processor.py.)
-    worker = partial(SimpleWorker, maintenance_interval=30, worker_ttl=45)
+    worker = partial(heartbeat_grace(SimpleWorker, 5), maintenance_interval=10,
+                     worker_ttl=25)
     WorkerPool([QUEUE], connection=connection, num_workers=2,
                worker_class=worker, serializer=JSONSerializer).start()

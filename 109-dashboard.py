@@ -17,7 +17,7 @@ from rq_dashboard.cli import make_flask_app
 from rq_dashboard.web import config as dashboard_config, setup_rq_connection
 
 from kuestyle.connection import connect, redis_url
-from kuestyle.rq_gaps import dashboard_reads_json
+from kuestyle.rq_dashboard_gaps import dashboard_reads_json
 from kuestyle.web import serve
 
 DEFAULT_PORT = 9181

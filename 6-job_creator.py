@@ -31,8 +31,10 @@ def main() -> None:
     listener = JobListener(queue, print_outcome)  # subscribed before enqueue
     job_id = next_id(connection)                  # 1, 2, 3, ... like Kue
     listener.watch([job_id])
+    # job_timeout: like Kue's job.ttl(); a job whose worker died is failed
+    # about 5-25 s after it (see 6-job_processor.py), not 4 minutes.
     job = queue.enqueue("6-job_processor.process_notification", JOB_DATA,
-                        job_id=job_id,
+                        job_id=job_id, job_timeout=20,
                         on_success=Callback(job_completed),
                         on_failure=Callback(job_failed))
     print(f"Notification job created: {job.id}", flush=True)

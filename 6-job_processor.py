@@ -4,6 +4,7 @@ from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 
 from kuestyle.connection import connect
+from kuestyle.rq_gaps import heartbeat_grace
 from kuestyle.workers import quiet_rq_logs
 
 QUEUE = "push_notification_code"
@@ -24,10 +25,12 @@ if __name__ == "__main__":
     quiet_rq_logs()
     # RQ's non-forking worker runs each job in this process (this module is
     # imported once).  Jobs left by earlier runs go first.  Ctrl-C or SIGTERM:
-    # the running job finishes, then work() returns.  Every 30 s, even idle
-    # (worker_ttl - 15), it tidies RQ's registries (RQ's default: 10 min): a
-    # job a crash left in flight returns.
-    worker = SimpleWorker([QUEUE], connection=connection,
-                          serializer=JSONSerializer, maintenance_interval=30,
-                          worker_ttl=45)
+    # the running job finishes, then work() returns.  Every 10 s, even idle
+    # (worker_ttl - 15), it tidies RQ's registries (RQ's default: 10 min).
+    # There it finds a job whose worker died (killed, its host lost): its
+    # heartbeat expires 5 s after the job's timeout (RQ: 60 s, see
+    # kuestyle/rq_gaps.py); the job is retried if it has a Retry, else failed.
+    worker = heartbeat_grace(SimpleWorker, 5)(
+        [QUEUE], connection=connection, serializer=JSONSerializer,
+        maintenance_interval=10, worker_ttl=25)
     worker.work()

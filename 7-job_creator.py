@@ -51,7 +51,8 @@ def main() -> None:
     # enqueue_many sends every job in one round trip.
     jobs = queue.enqueue_many([
         Queue.prepare_data("7-job_processor.process_notification", (data,),
-                           job_id=job_id, on_success=Callback(job_completed),
+                           job_id=job_id, timeout=20,  # like Kue's job.ttl()
+                           on_success=Callback(job_completed),
                            on_failure=Callback(job_failed))
         for job_id, data in zip(job_ids, JOBS)])
     for job in jobs:

@@ -8,7 +8,8 @@ from rq.worker_pool import WorkerPool
 from rq.serializers import JSONSerializer
 
 from kuestyle.connection import connect
-from kuestyle.events import report_progress
+from kuestyle.rq_gaps import heartbeat_grace
+from kuestyle.progress import report_progress
 from kuestyle.workers import quiet_rq_logs
 
 QUEUE = "push_notification_code_2"
@@ -38,8 +39,9 @@ if __name__ == "__main__":
     # queue.process(name, 2, ...).  The pool replaces a worker that dies, and
     # Ctrl-C or SIGTERM stops both after their running jobs.
     # The pool builds each worker from worker_class: partial() gives them
-    # RQ's settings for a tidy-up every 30 s (see 6-job_processor.py).
-    worker = partial(SimpleWorker, maintenance_interval=30, worker_ttl=45)
+    # the settings that find a dead worker's job (see 6-job_processor.py).
+    worker = partial(heartbeat_grace(SimpleWorker, 5), maintenance_interval=10,
+                     worker_ttl=25)
     pool = WorkerPool(queues, connection=connection, num_workers=2,
                       worker_class=worker, serializer=JSONSerializer)
     pool.start()

@@ -48,7 +48,7 @@ def create_push_notifications_jobs(jobs: list[dict],
     job_ids = next_ids(target.connection, len(jobs))
     listener_for(target).watch(job_ids)
     created = target.enqueue_many([
-        Queue.prepare_data(JOB_FUNCTION, (data,), job_id=job_id,
+        Queue.prepare_data(JOB_FUNCTION, (data,), job_id=job_id, timeout=20,
                            on_success=Callback(job_completed),
                            on_failure=Callback(job_failed))
         for job_id, data in zip(job_ids, jobs)])

@@ -5,5 +5,6 @@
 * ``events``: job progress and outcomes sent back to the process that created the job;
 * ``workers``: RQ's log lines off stdout, and which workers are really alive;
 * ``web``: Flask answers as Express sends them, JSON errors, 503 when Redis is down;
-* ``rq_gaps``: the one place that leans on an RQ method RQ does not document.
+* ``rq_gaps``: the one place that leans on an RQ method RQ does not document;
+* ``rq_dashboard_gaps``: the one place that works around rq-dashboard.
 """

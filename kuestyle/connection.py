@@ -1,11 +1,10 @@
 """Connect to Redis at REDIS_URL and say so the way the curriculum's node client does.
 
 ``connect()`` checks the server once, quickly: if it does not answer it prints
-``Redis client not connected to the server: <error>`` on stderr and exits 1,
-within 5 seconds.  ``connect(patient=True)`` returns a client for a process
-that runs on (a worker, a waiting creator): redis-py's own ``Retry`` carries
-its commands through a Redis restart or a partition, and stderr is told once
-that Redis was lost and once that it is back.
+``Redis client not connected to the server: <error>`` on stderr and exits 1.
+``connect(patient=True)`` returns a client for a process that runs on (a worker,
+a waiting creator): redis-py's own ``Retry`` carries its commands through a Redis
+restart or a partition; stderr is told once that Redis was lost, once that it is back.
 """
 import functools
 import os

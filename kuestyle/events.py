@@ -1,8 +1,5 @@
-"""Kue's job events on RQ: progress and outcomes sent back to the process that made the job.
-
-Jobs call ``report_progress``; ``Callback(job_completed)`` / ``Callback(job_failed)``
-publish outcomes; a ``JobListener`` hands them to the creator.  An event is JSON on
-``q:events:<queue>``: ``{"id": "3", "event": "progress", "progress": 50}``.
+"""Kue's job events on RQ: jobs call ``kuestyle.progress.report_progress``, callbacks publish
+outcomes, a ``JobListener`` hands them to the creator: ``{"id": "3", "event": "complete"}``.
 """
 import json
 import sys
@@ -12,33 +9,19 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import redis
-from rq import Queue, get_current_job
+from rq import Queue
 from rq.job import Job, JobStatus
 
+from kuestyle.progress import publish
 from kuestyle.workers import live_workers
 
 FIELDS = {"progress": ("progress", int), "failed attempt": ("error", str),
           "failed": ("error", str), "complete": ("id", str)}
+ABANDONED = {"AbandonedJobError": "its worker stopped before the job ended (killed, or lost)"}
 
 
-def publish(connection: redis.Redis, job: Job, event: str, **fields: Any) -> None:
-    """Publish one event about job on its queue's channel."""
-    data = json.dumps({"id": job.id, "event": event, **fields})
-    connection.publish(f"q:events:{job.origin}", data)
-
-
-def report_progress(percent: int) -> None:
-    """In a job: save its progress and tell its creator (Kue's ``job.progress``)."""
-    job = get_current_job()
-    if job is not None:  # called directly, outside a job, there is no one to tell
-        job.meta["progress"] = percent
-        job.save_meta()
-        publish(job.connection, job, "progress", progress=percent)
-
-
-def job_completed(job: Job, connection: redis.Redis, result: Any, *args: Any,
-                  **kwargs: Any) -> None:
-    """RQ success callback: publish ``complete``."""
+def job_completed(job: Job, connection: redis.Redis, *args: Any, **kwargs: Any) -> None:
+    """RQ success callback (job, connection, result): publish ``complete``."""
     publish(connection, job, "complete")
 
 
@@ -46,7 +29,7 @@ def job_failed(job: Job, connection: redis.Redis, exc_type: type, exc_value: Bas
                traceback: Any) -> None:
     """RQ failure callback: ``failed`` with its reason, or ``failed attempt`` if RQ retries."""
     try:
-        reason = str(exc_value) or exc_type.__name__
+        reason = str(exc_value) or ABANDONED.get(exc_type.__name__, exc_type.__name__)
     except Exception:  # an exception whose text itself fails still has a type
         reason = exc_type.__name__
     if not job.retries_left:  # kept for a listener that missed the event
@@ -73,8 +56,7 @@ def is_event(event: Any) -> bool:
 
 
 class JobListener:
-    """Hands the events of one queue's jobs to ``handler`` from a thread: subscribe
-    first, take the new jobs' ids, ``watch`` them, then enqueue."""
+    """Hands one queue's job events to ``handler``: create it, ``watch`` the ids, enqueue."""
 
     def __init__(self, queue: Queue, handler: Callable[[dict], None]):
         """Subscribe to the queue's events and start reading them."""

@@ -196,3 +196,45 @@ def test_the_consumer_stops_when_its_app_is_killed(serve_app, rq_connection):
     else:
         os.kill(consumer.pid, signal.SIGKILL)
         raise AssertionError("the consumer outlived its app")
+
+
+@pytest.mark.slow
+def test_a_crash_mid_job_retries_it_and_sells_exactly_50(serve_app, rq_connection, r):
+    """kill -9 of the app and its consumer while a seat job runs: a relaunch's consumer
+    retries the job (its heartbeat expired) and exactly 50 jobs complete, 50 seats taken."""
+    import os
+    from rq.registry import StartedJobRegistry
+    app = serve_app("100-seat.py", ready_path="/available_seats")
+    assert {status for status, _, _ in hammer([app.url("/reserve_seat")] * 80)} == {202}
+    queue = Queue("reserve_seat", connection=rq_connection, serializer=JSONSerializer)
+    started = StartedJobRegistry(queue=queue)
+    app.get("/process")
+    consumer = Worker.all(queue=queue)[0]
+    deadline = time.monotonic() + 30
+    while True:  # catch the consumer with a job started, then crash both processes
+        assert time.monotonic() < deadline and queue.count, "no job caught running"
+        if started.get_job_ids():
+            os.kill(consumer.pid, signal.SIGSTOP)
+            running = started.get_job_ids()
+            if running:
+                break
+            os.kill(consumer.pid, signal.SIGCONT)
+    os.kill(consumer.pid, signal.SIGKILL)
+    os.kill(app.proc.pid, signal.SIGKILL)
+    app.wait()
+    again = serve_app("100-seat.py", "--resume", ready_path="/available_seats")
+    again.get("/process")
+    jobs = [queue.fetch_job(str(n)) for n in range(1, 81)]
+
+    def ended() -> bool:
+        return all(job.get_status(refresh=True) in ("finished", "failed") for job in jobs)
+    deadline = time.monotonic() + 60
+    while not ended():
+        assert time.monotonic() < deadline, [job.get_status() for job in jobs]
+        time.sleep(0.2)
+    statuses = [job.get_status() for job in jobs]
+    assert (statuses.count("finished"), statuses.count("failed")) == (50, 30)
+    assert r.get("available_seats") == "0"
+    assert len(r.keys("reserve_seat:[0-9]*")) == 50  # one receipt per seat taken
+    crashed = queue.fetch_job(running[0])
+    assert crashed.retries_left < 3, "the crashed job was not retried"

@@ -102,3 +102,34 @@ def test_ctrl_c_lets_both_running_jobs_finish(background, rq_connection, r):
     assert [job.get_status(refresh=True) for job in jobs] == ["finished", "finished"]
     assert processor.lines == ["slow job finished"] * 2
     assert processor.errors == []
+
+
+@pytest.mark.slow
+def test_a_job_that_ends_its_process_fails_with_a_reason_and_its_worker_is_replaced(
+        background, rq_connection):
+    """os._exit in a job kills one of the two workers: the pool starts another, the job
+    is failed (no Retry, as task 7's jobs) with its reason within a minute, and the
+    processor still exits 0 on SIGTERM."""
+    from rq import Callback
+    from kuestyle.events import ABANDONED, JobListener, job_completed, job_failed
+    processor = background("7-job_processor.py")
+    wait_for_worker(rq_connection, QUEUE, count=2)
+    queue = Queue(QUEUE, connection=rq_connection, serializer=JSONSerializer)
+    events = []
+    listener = JobListener(queue, events.append)
+    listener.watch(["exit-1"])
+    started = time.monotonic()
+    queue.enqueue("tests.jobs.exit_process", job_id="exit-1", job_timeout=20,
+                  on_success=Callback(job_completed), on_failure=Callback(job_failed))
+    assert listener.wait(timeout=90), "no outcome"
+    took = time.monotonic() - started
+    listener.close()
+    assert events == [{"id": "exit-1", "event": "failed",
+                       "error": ABANDONED["AbandonedJobError"], "retries_left": 0}]
+    assert took < 60, f"the outcome took {took:.1f} s"
+    wait_for_worker(rq_connection, QUEUE, count=2)  # the pool replaced the dead worker
+    creator = run_lesson("7-job_creator.py", timeout=30)
+    assert creator.returncode == 0 and creator.stdout.count(" completed\n") == 9, \
+        describe(creator)
+    processor.proc.send_signal(signal.SIGTERM)
+    assert processor.proc.wait(timeout=20) == 0, processor.errors

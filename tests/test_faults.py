@@ -126,7 +126,8 @@ def test_killed_worker_jobs_all_complete_exactly_once(background, rq_connection)
     wait_until(lambda: {job.get_status(refresh=True).value for job in jobs} == {"finished"},
                RECOVERY_BOUND, "every job finished")
     # Past the recovery window a second run would have shown up by now.
-    time.sleep(lesson.HEARTBEAT_TTL + lesson.MAINTENANCE_INTERVAL + 1)
+    time.sleep(lesson.HEARTBEAT_INTERVAL + lesson.HEARTBEAT_GRACE
+               + lesson.MAINTENANCE_INTERVAL + 1)
     successes = {job.id: sum(result.type == Result.Type.SUCCESSFUL for result in job.results())
                  for job in jobs}
     assert set(successes.values()) == {1}, successes

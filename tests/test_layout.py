@@ -8,7 +8,7 @@ import pytest
 import rq
 from rq import SimpleWorker, Worker
 
-from kuestyle.rq_gaps import short_heartbeat
+from kuestyle.rq_gaps import heartbeat_grace
 from tests.helpers import PYTHON, ROOT
 
 LESSONS = sorted(p.name for p in ROOT.glob("[0-9]*.py"))
@@ -64,7 +64,8 @@ def test_a_lesson_is_at_most_130_lines(name):
 def test_an_rq_lesson_shows_rq_on_its_own_page(name):
     text = (ROOT / name).read_text()
     uses = [verb for verb in (".enqueue(", ".enqueue_many(", ".enqueue_at(", "Worker(",
-                              "WorkerPool(", "get_current_job", "Job.", "Queue(")
+                              "(SimpleWorker, ", "WorkerPool(", "get_current_job", "Job.",
+                              "Queue(")
             if verb in text]
     assert uses, f"{name} shows none of RQ's verbs"
 
@@ -131,12 +132,17 @@ def test_rq_gaps_is_checked_against_the_rq_it_relies_on():
     assert parameters == ["self", "job"]
 
 
-@pytest.mark.parametrize("base", [Worker, SimpleWorker])
-def test_the_short_heartbeat_takes_the_current_and_next_signature(base, rq_connection):
-    worker = short_heartbeat(base, 3)(["q"], connection=rq_connection)
-    assert worker.get_heartbeat_ttl(object()) == 3                    # RQ 2.12
-    assert worker.get_heartbeat_ttl(object(), working_time=1.5) == 3  # RQ's next release
-    assert isinstance(worker, base)
+@pytest.mark.parametrize("base, expected", [(Worker, 1 + 2), (SimpleWorker, 20 + 2)])
+def test_the_heartbeat_grace_replaces_rqs_60_seconds(base, expected, rq_connection):
+    """A forking Worker's TTL is its renewal interval plus the grace; a SimpleWorker's
+    (which does not renew it) is the job's timeout plus the grace."""
+    from rq import Queue
+    job = Queue("q", connection=rq_connection).enqueue(print, job_timeout=20)
+    plain = base(["q"], connection=rq_connection, job_monitoring_interval=1)
+    assert plain.get_heartbeat_ttl(job) == expected - 2 + 60  # RQ 2.12's own rule
+    worker = heartbeat_grace(base, 2)(["q"], connection=rq_connection, job_monitoring_interval=1)
+    assert worker.get_heartbeat_ttl(job) == expected
+    assert isinstance(worker, base) and type(worker).__name__ == base.__name__
 
 
 def test_rq_own_cli_runs_a_lessons_job(rq_connection, redis_server):

@@ -113,7 +113,7 @@ def test_read_only_unless_asked(redis_server, rq_connection):
 
 def test_the_dashboard_workaround_is_checked_against_its_version():
     import rq_dashboard.version
-    assert rq_dashboard.version.VERSION == "0.9.0", "re-check kuestyle/rq_gaps.py"
+    assert rq_dashboard.version.VERSION == "0.9.0", "re-check kuestyle/rq_dashboard_gaps.py"
 
 
 def test_a_worker_started_with_the_lessons_serializer_is_seen(background, rq_connection):

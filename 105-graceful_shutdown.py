@@ -44,9 +44,13 @@ def wait_until(condition: object, what: str) -> None:
 
 def start_worker(queue: Queue, workers: list) -> subprocess.Popen:
     """Start this lesson's worker as a process and wait until it listens."""
-    workers.append(subprocess.Popen([sys.executable, __file__, "worker"]))
-    wait_until(lambda: live_workers(queue), "the worker")
-    return workers[-1]
+    worker = subprocess.Popen([sys.executable, __file__, "worker"])
+    workers.append(worker)
+    wait_until(lambda: live_workers(queue) or worker.poll() is not None,
+               "the worker")
+    if worker.poll() is not None:
+        raise TimeoutError(f"the worker exited ({worker.returncode})")
+    return worker
 
 
 def shutdown(queue: Queue, seconds: float, signals: int,
@@ -102,4 +106,6 @@ if __name__ == "__main__":
             process.wait()
     except (TimeoutError, redis.exceptions.RedisError) as error:
         print(f"The demo stopped: {error}", file=sys.stderr)
+        for process in started:
+            process.terminate()
         sys.exit(1)

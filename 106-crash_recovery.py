@@ -49,6 +49,10 @@ def start_workers(queue: Queue, count: int) -> list[subprocess.Popen]:
                for _ in range(count)]
     deadline = time.monotonic() + DEADLINE
     while len(live_workers(queue)) < count and time.monotonic() < deadline:
+        if any(worker.poll() is not None for worker in workers):
+            for worker in workers:
+                worker.terminate()
+            raise TimeoutError("a worker exited before it listened")
         time.sleep(0.05)
     return workers
 
@@ -126,6 +130,6 @@ if __name__ == "__main__":
         main()
     except KeyboardInterrupt:
         pass
-    except redis.exceptions.RedisError as error:
+    except (TimeoutError, redis.exceptions.RedisError) as error:
         print(f"The demo stopped: {error}", file=sys.stderr)
         sys.exit(1)

@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """Store and read a value with the asyncio Redis client, in order."""
 import asyncio
+import sys
 
 import redis
 import redis.asyncio
 
-from kuestyle.connection import (CONNECTED, fail_not_connected, options,
-                                 redis_print, redis_url)
+from kuestyle.connection import (CONNECTED, fail_not_connected,
+                                 one_line_redis_errors, options, redis_print,
+                                 redis_url)
 
 
 _clients: dict[asyncio.AbstractEventLoop, redis.asyncio.Redis] = {}
@@ -35,16 +37,18 @@ async def main() -> None:
     """Connect, then run the lesson's three steps one after the other."""
     client = get_async_client()
     try:
-        await client.ping()
+        try:
+            await client.ping()
+        except redis.exceptions.RedisError as error:
+            fail_not_connected(error)
         print(CONNECTED)
         await display_school_value("Holberton")
         await set_new_school("HolbertonSanFrancisco", "100")
         await display_school_value("HolbertonSanFrancisco")
-    except redis.exceptions.RedisError as error:
-        fail_not_connected(error)
     finally:
         await client.aclose()
 
 
 if __name__ == "__main__":
+    sys.excepthook = one_line_redis_errors  # a later Redis error: one line
     asyncio.run(main())

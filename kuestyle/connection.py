@@ -73,8 +73,16 @@ def fail_not_connected(error: BaseException) -> NoReturn:
     sys.exit(1)
 
 
+def one_line_redis_errors(kind: type, error: BaseException, trace: Any) -> None:
+    """sys.excepthook once connected: a Redis error nobody caught is one line, no traceback."""
+    if not issubclass(kind, redis.exceptions.RedisError):
+        return sys.__excepthook__(kind, error, trace)
+    print(f"Redis error: {error}", file=sys.stderr, flush=True)
+
+
 def connect(announce: bool = True, decode: bool = False, patient: bool = False) -> redis.Redis:
     """Check that Redis answers (else the one-line error, exit 1) and return a client."""
+    sys.excepthook = one_line_redis_errors  # out of memory, read-only...: exit 1, one line
     try:
         client(decode).ping()
     except redis.exceptions.RedisError as error:

@@ -4,18 +4,23 @@
   it (Flask sorts keys and adds a newline unless told not to).
 * Every error is JSON with its status code; no traceback reaches a client.
   Redis unreachable or refusing writes: ``503 {"status": "Redis unavailable", "reason": ...}``.
-* ``serve(app, port)`` binds HOST (default 127.0.0.1) and PORT, debug off, and
-  exits 0 on Ctrl-C or SIGTERM.
+* ``serve(app, port)`` binds HOST (default 127.0.0.1) and PORT, debug off; on Ctrl-C
+  or SIGTERM it stops accepting, finishes the requests in flight, and exits 0.
 """
 import os
 import signal
 import sys
+import threading
+import time
 from typing import Any
 
 import redis
 from flask import Flask, Response, request
 from flask.json.provider import DefaultJSONProvider
+from flask.cli import show_server_banner
 from werkzeug.exceptions import HTTPException
+from werkzeug.serving import make_server
+from werkzeug.wsgi import ClosingIterator
 
 
 REDIS_DOWN = {"status": "Redis unavailable"}
@@ -73,13 +78,63 @@ def create_json_app(name: str, changes_state: set[str] = frozenset()) -> Flask:
     return app
 
 
+class InFlight:
+    """WSGI middleware counting the requests being answered, so none is cut off at exit."""
+
+    def __init__(self, wsgi_app: Any):
+        """Wrap wsgi_app."""
+        self.wsgi_app, self.count, self.changed = wsgi_app, 0, threading.Condition()
+
+    def __call__(self, environ: dict, start_response: Any) -> Any:
+        """Answer one request; it counts until its body has been sent."""
+        with self.changed:
+            self.count += 1
+        try:
+            return ClosingIterator(self.wsgi_app(environ, start_response), self.done)
+        except BaseException:
+            self.done()
+            raise
+
+    def done(self) -> None:
+        """One answer fully sent."""
+        with self.changed:
+            self.count -= 1
+            self.changed.notify_all()
+
+    def drain(self, timeout: float = 10) -> None:
+        """Wait (at most timeout) until no request is in flight; a connection accepted
+        just before the stop gets a second to reach the app (an idle one just costs it)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.changed:
+                self.changed.wait_for(lambda: self.count == 0, deadline - time.monotonic())
+            quiet = min(time.monotonic() + 1, deadline)
+            for thread in threading.enumerate():  # socketserver's, one per connection
+                if thread.name.endswith("(process_request_thread)"):
+                    thread.join(max(0, quiet - time.monotonic()))
+            if self.count == 0:
+                return
+
+
 def serve(app: Flask, default_port: int) -> None:
-    """Run the development server on HOST:PORT until Ctrl-C or SIGTERM, then exit 0."""
+    """Run the development server on HOST:PORT until Ctrl-C or SIGTERM, then drain, exit 0."""
+    app.wsgi_app = in_flight = InFlight(app.wsgi_app)
+    server = make_server(os.environ.get("HOST", "127.0.0.1"),
+                         int(os.environ.get("PORT", default_port)), app, threaded=True)
+
+    def stop(signum: int, frame: Any) -> None:
+        """Stop accepting (between two connections, never inside one); again: quit now."""
+        for again in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(again, signal.default_int_handler)
+        threading.Thread(target=server.shutdown).start()
+
     for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, signal.default_int_handler)
+        signal.signal(signum, stop)
+    show_server_banner(False, app.name)  # what app.run() prints
+    server.log_startup()
     try:
-        app.run(host=os.environ.get("HOST", "127.0.0.1"),
-                port=int(os.environ.get("PORT", default_port)), debug=False, threaded=True)
-    except KeyboardInterrupt:
+        server.serve_forever()  # returns after shutdown(), its socket closed
+        in_flight.drain()
+    except KeyboardInterrupt:  # a second Ctrl-C: quit now
         pass
     sys.exit(0)

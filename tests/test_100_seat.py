@@ -238,3 +238,33 @@ def test_a_crash_mid_job_retries_it_and_sells_exactly_50(serve_app, rq_connectio
     assert len(r.keys("reserve_seat:[0-9]*")) == 50  # one receipt per seat taken
     crashed = queue.fetch_job(running[0])
     assert crashed.retries_left < 3, "the crashed job was not retried"
+
+
+def test_sigterm_answers_every_request_it_took_before_exiting(serve_app, rq_connection):
+    """A request the app began is answered before it exits: as many seat jobs exist as
+    clients were told "Reservation in process"; the rest were refused, never half-done."""
+    import threading
+    app = serve_app("100-seat.py", ready_path="/available_seats")
+    answers = []
+    stop_at = threading.Event()
+
+    def client() -> None:
+        while not stop_at.is_set():
+            try:
+                answers.append(app.get("/reserve_seat")[0])
+            except OSError:  # refused, or reset before the app read the request
+                answers.append(0)
+
+    clients = [threading.Thread(target=client) for _ in range(20)]
+    for thread in clients:
+        thread.start()
+    time.sleep(0.5)
+    app.signal(signal.SIGTERM)
+    assert app.wait() == 0
+    stop_at.set()
+    for thread in clients:
+        thread.join()
+    queue = Queue("reserve_seat", connection=rq_connection, serializer=JSONSerializer)
+    assert answers.count(202) == queue.count > 0, set(answers)
+    assert set(answers) <= {202, 409, 0}
+    assert not any("Traceback" in line for line in app.errors), app.errors

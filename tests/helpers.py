@@ -4,8 +4,8 @@ import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from types import ModuleType
 
-from tools.lesson_processes import (PYTHON, ROOT, AppServer, Lesson, http_get,  # noqa: F401
-                              lesson_env, run_lesson, wait_for_worker)
+from tools.lesson_processes import (PYTHON, ROOT, AppServer, Lesson, SlowClients,  # noqa: F401
+                                    http_get, lesson_env, run_lesson, wait_for_worker)
 
 
 def import_lesson(name: str) -> ModuleType:

@@ -240,11 +240,13 @@ def test_a_crash_mid_job_retries_it_and_sells_exactly_50(serve_app, rq_connectio
     assert crashed.retries_left < 3, "the crashed job was not retried"
 
 
-def test_sigterm_answers_every_request_it_took_before_exiting(serve_app, rq_connection):
+@pytest.mark.parametrize("production", [False, True], ids=["dev", "production"])
+def test_sigterm_answers_every_request_it_took_before_exiting(serve_app, rq_connection,
+                                                              production):
     """A request the app began is answered before it exits: as many seat jobs exist as
     clients were told "Reservation in process"; the rest were refused, never half-done."""
     import threading
-    app = serve_app("100-seat.py", ready_path="/available_seats")
+    app = serve_app("100-seat.py", ready_path="/available_seats", production=production)
     answers = []
     stop_at = threading.Event()
 

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from tests.helpers import hammer, import_lesson, lesson_env
+from tests.helpers import SlowClients, hammer, import_lesson, lesson_env
 
 PRODUCT_1 = ('{"itemId":1,"itemName":"Suitcase 250","price":50,'
              '"initialAvailableQuantity":4')
@@ -113,6 +113,20 @@ def test_production_server_confirms_exactly_4(serve_app, r):
     statuses = [status for status, _, _ in hammer([app.url("/reserve_product/1")] * 200)]
     assert statuses.count(200) == 4 and statuses.count(409) == 196
     assert r.get("item.1") == "4"
+
+
+@pytest.mark.parametrize("production", [False, True], ids=["dev", "production"])
+def test_40_slow_clients_do_not_starve_the_server(serve_app, production):
+    """Clients that never finish their headers hold a thread each on gthread; the dev
+    server (a thread per connection) and the documented gevent workers keep answering."""
+    app = serve_app("9-stock.py", ready_path="/list_products", production=production)
+    slow = SlowClients(app.port, 40)
+    try:
+        time.sleep(1.5)  # every slow connection accepted and trickling
+        answers = hammer([app.url("/list_products/1")] * 20, concurrency=20)
+    finally:
+        slow.close()
+    assert [status for status, _, _ in answers] == [200] * 20
 
 
 def test_reservations_survive_a_restart(serve_app, r):

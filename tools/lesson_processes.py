@@ -9,6 +9,7 @@ import json
 import os
 import queue
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -19,9 +20,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-# The documented production server: gunicorn, a process per core, threads that
-# keep connections alive (its default sync worker closes every connection).
-PRODUCTION_SERVER = ["-w", "2", "-k", "gthread", "--threads", "8"]
+# The documented production server: gunicorn, a process per core, each serving
+# its connections as gevent greenlets, so slow clients hold no thread (40 of them
+# starve gthread's 2 x 8 threads).  No control socket: it would be shared in $HOME.
+PRODUCTION_SERVER = ["-w", "2", "-k", "gevent", "--worker-connections", "1000",
+                     "--no-control-socket"]
+THREADED_SERVER = ["-w", "2", "-k", "gthread", "--threads", "8", "--no-control-socket"]
 
 
 def lesson_env(**extra: str) -> dict[str, str]:
@@ -160,15 +164,17 @@ class AppServer(Lesson):
 
     def __init__(self, name: str, *args: str, port: int | None = None,
                  env: dict[str, str] | None = None, ready_path: str = "/",
-                 production: bool = False):
-        """Start the app (or, production, gunicorn serving it); wait until ready_path answers."""
+                 production: bool | list[str] = False):
+        """Start the app (or, production, gunicorn serving it with PRODUCTION_SERVER or the
+        options given); wait until ready_path answers."""
         from tools.embedded_redis import free_port
         self.port = port or free_port()
         env = dict(env or lesson_env())
         env["PORT"] = str(self.port)
         argv = None
         if production:
-            argv = [PYTHON, "-m", "gunicorn", *PRODUCTION_SERVER,
+            options = PRODUCTION_SERVER if production is True else production
+            argv = [PYTHON, "-m", "gunicorn", *options,
                     "-b", f"127.0.0.1:{self.port}", f"{name[:-3]}:create_app()"]
         super().__init__(name, *args, env=env, argv=argv)
         deadline = time.monotonic() + 15
@@ -189,3 +195,32 @@ class AppServer(Lesson):
     def get(self, path: str) -> tuple[int, str, str]:
         """GET path on this app."""
         return http_get(self.url(path))
+
+
+class SlowClients:
+    """count connections that send a request's headers one byte a second, never ending them."""
+
+    def __init__(self, port: int, count: int):
+        """Open the connections and start trickling."""
+        self.stopping = threading.Event()
+        self.sockets = [socket.create_connection(("127.0.0.1", port)) for _ in range(count)]
+        for sock in self.sockets:
+            sock.sendall(b"GET /list_products HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        self.thread = threading.Thread(target=self.trickle, daemon=True)
+        self.thread.start()
+
+    def trickle(self) -> None:
+        """One more header byte on every connection, every second."""
+        while not self.stopping.wait(1):
+            for sock in self.sockets:
+                try:
+                    sock.sendall(b"X")
+                except OSError:
+                    pass
+
+    def close(self) -> None:
+        """Stop and close every connection."""
+        self.stopping.set()
+        self.thread.join()
+        for sock in self.sockets:
+            sock.close()

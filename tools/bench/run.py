@@ -7,6 +7,7 @@ run against a redis-server that the benchmark starts on a free loopback port
 and stops at the end; nothing touches a server you are using.
 """
 import argparse
+from concurrent.futures import ThreadPoolExecutor
 import json
 import os
 import platform
@@ -28,8 +29,8 @@ from rq.serializers import JSONSerializer
 from kuestyle.events import JobListener, job_completed, job_failed
 from kuestyle.ids import next_ids
 from tools import embedded_redis
-from tools.lesson_processes import (PRODUCTION_SERVER, ROOT, AppServer, Lesson, lesson_env,
-                                    wait_for_worker)
+from tools.lesson_processes import (PRODUCTION_SERVER, ROOT, THREADED_SERVER, AppServer, Lesson,
+                                    SlowClients, http_get, lesson_env, wait_for_worker)
 
 PYTHON = sys.executable
 SIZES = {"smoke": {"reps": 1, "enqueue": 100, "jobs": 100, "fork_jobs": 10,
@@ -133,6 +134,13 @@ class Bench:
         for key, what, command, processes, jobs in cases:
             rate = self.worker_rate(key.rstrip("2"), processes, jobs)
             self.row(f"worker_{key}", f"{what} ({jobs} no-op jobs)", command, rate, "jobs/s")
+        threaded = f"gunicorn {' '.join(THREADED_SERVER)} '9-stock:create_app()'"
+        app = AppServer("9-stock.py", env=self.env, ready_path="/list_products",
+                        production=THREADED_SERVER)
+        try:  # the threaded workers the README used before: why gevent
+            self.slow_clients("threaded", threaded, app)
+        finally:
+            app.stop()
         f = self.figures
         self.rows.append(("lessons' set-up / raw SimpleWorker (pure-Python parser)", "ratio",
                           f"{f['worker_lesson'] / f['worker_simple']:.2f}x (target >= 1.0x)"))
@@ -197,6 +205,32 @@ class Bench:
         result["rate"] = result["requests"] / result["seconds"]
         return result
 
+    def slow_clients(self, key: str, command: str, app: AppServer) -> None:
+        """20 ordinary requests while 40 clients trickle their headers a byte a second."""
+        slow = SlowClients(app.port, 40)
+        try:
+            time.sleep(1.5)
+            with ThreadPoolExecutor(max_workers=20) as pool:
+                answers = list(pool.map(lambda _: self.timed_get(app, "/list_products/1"),
+                                        range(20)))
+        finally:
+            slow.close()
+        answered = [seconds for seconds in answers if seconds is not None]
+        self.rows.append(("/list_products/1 x 20 beside 40 slow clients", f"`{command}`",
+                          f"{len(answered)}/20 answered within 5 s, slowest "
+                          f"{1000 * max(answered, default=0):.0f} ms"))
+        self.figures[f"slow_{key}"] = len(answered)
+
+    @staticmethod
+    def timed_get(app: AppServer, path: str) -> float | None:
+        """Seconds to answer path, or None if not answered within 5 s."""
+        started = time.perf_counter()
+        try:
+            http_get(app.url(path), timeout=5)
+        except OSError:
+            return None
+        return time.perf_counter() - started
+
     def http_load(self) -> None:
         """Dev server vs gunicorn for /list_products/1 and /reserve_product/1."""
         production = f"gunicorn {' '.join(PRODUCTION_SERVER)} '9-stock:create_app()'"
@@ -205,6 +239,7 @@ class Bench:
             app = AppServer("9-stock.py", env=self.env, ready_path="/list_products",
                             production=key == "prod")
             try:
+                self.slow_clients(key, command, app)
                 for path in ("/list_products/1", "/reserve_product/1"):
                     result = self.http(key, app, path)
                     confirmed = result["statuses"].get("200", 0)
@@ -219,6 +254,13 @@ class Bench:
                              command, result["rate"], "req/s", extra)
             finally:
                 app.stop()
+        threaded = f"gunicorn {' '.join(THREADED_SERVER)} '9-stock:create_app()'"
+        app = AppServer("9-stock.py", env=self.env, ready_path="/list_products",
+                        production=THREADED_SERVER)
+        try:  # the threaded workers the README used before: why gevent
+            self.slow_clients("threaded", threaded, app)
+        finally:
+            app.stop()
         f = self.figures
         self.rows.append(("production / dev, /list_products/1", "ratio",
                           f"{f['http_prod_list_products'] / f['http_dev_list_products']:.1f}x"

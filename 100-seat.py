@@ -18,7 +18,8 @@ from kuestyle.connection import client, connect
 from kuestyle.ids import next_id
 from kuestyle.rq_gaps import heartbeat_grace
 from kuestyle.web import create_json_app, serve
-from kuestyle.workers import live_workers, quiet_rq_logs
+from kuestyle.liveness import live_workers
+from kuestyle.workers import quiet_rq_logs
 
 SEATS_KEY = "available_seats"
 INITIAL_SEATS = 50  # each launch; --resume or RESUME_SEATS=1 keeps the count

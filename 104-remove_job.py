@@ -18,7 +18,7 @@ from rq.serializers import JSONSerializer
 
 from kuestyle.connection import connect
 from kuestyle.ids import next_id
-from kuestyle.workers import live_workers
+from kuestyle.liveness import live_workers
 
 QUEUE = "videos"
 STEPS = 40

@@ -21,7 +21,8 @@ from rq.serializers import JSONSerializer
 
 from kuestyle.connection import connect
 from kuestyle.ids import next_id
-from kuestyle.workers import live_workers, quiet_rq_logs
+from kuestyle.liveness import live_workers
+from kuestyle.workers import quiet_rq_logs
 
 QUEUE = "shutdown_demo"
 DEADLINE = 15.0

@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 """Recover from a crash: a killed worker's job comes back and completes.
 
-A killed worker cannot report anything, so its job stays "started" until a
-live worker notices that the job's heartbeat expired and puts it back on the
-queue (it needs a Retry to be re-run).  With RQ's defaults that takes about
-13 minutes; the settings below bring it down to a few seconds.
-``./106-crash_recovery.py`` runs two workers, kills the one running the job,
-and measures the time; ``./106-crash_recovery.py worker`` is one such worker.
+A killed worker reports nothing: its job stays "started" until a live worker
+sees its heartbeat expired and requeues it (a Retry).  RQ's defaults take
+about 13 minutes; the settings below, seconds.  Runs two workers and kills
+the one running the job (``--freeze 10``: freezes it for 10 s, a pause that
+looks like a crash: the job runs twice).  ``worker``: one such worker.
 """
+import argparse
 import os
 import signal
 import subprocess
@@ -22,7 +22,8 @@ from rq.serializers import JSONSerializer
 from kuestyle.connection import connect
 from kuestyle.ids import next_id
 from kuestyle.rq_gaps import heartbeat_grace
-from kuestyle.workers import live_workers, quiet_rq_logs
+from kuestyle.liveness import live_workers
+from kuestyle.workers import quiet_rq_logs
 
 QUEUE = "renders"
 HEARTBEAT_INTERVAL = 1     # a worker renews its job's heartbeat every second
@@ -35,12 +36,17 @@ DEADLINE = 30.0
 
 
 def render(name: str) -> None:
-    """The job: note which process runs it, then render for a while."""
+    """The job: note which process runs it, render, keep the first result."""
     job = get_current_job()
     job.meta["pid"] = os.getpid()
     job.save_meta()
     time.sleep(RENDER_SECONDS)
-    print(f"Rendered {name} in process {os.getpid()}", flush=True)
+    # Idempotent: a frozen worker that wakes up runs the job a second time,
+    # so only the first run to finish keeps its result (one receipt per job).
+    if job.connection.set(f"{QUEUE}:done:{job.id}", os.getpid(), nx=True):
+        print(f"Rendered {name} in process {os.getpid()}")  # line-buffered
+    else:
+        print(f"Process {os.getpid()} rendered {name} again: discarded")
 
 
 def start_workers(queue: Queue, count: int) -> list[subprocess.Popen]:
@@ -57,16 +63,17 @@ def start_workers(queue: Queue, count: int) -> list[subprocess.Popen]:
     return workers
 
 
-def crash_worker_running(job: Job) -> None:
-    """SIGKILL the worker running job, and the process running the job."""
+def signal_worker_running(job: Job, signum: int) -> list[int]:
+    """Signal the worker running job, and the process running the job."""
     deadline = time.monotonic() + DEADLINE
     while "pid" not in job.meta and time.monotonic() < deadline:
         time.sleep(0.02)
         job.refresh()
     worker = Worker.find_by_key(Worker.redis_worker_namespace_prefix +
                                 job.worker_name, connection=job.connection)
-    os.kill(worker.pid, signal.SIGKILL)
-    os.kill(job.meta["pid"], signal.SIGKILL)
+    for pid in (worker.pid, job.meta["pid"]):
+        os.kill(pid, signum)
+    return [worker.pid, job.meta["pid"]]
 
 
 def follow(job: Job, crashed_at: float) -> None:
@@ -78,30 +85,36 @@ def follow(job: Job, crashed_at: float) -> None:
         if not retried and job.retries_left < RETRIES:
             retried = True
             print(f"Job {job.id} found abandoned {since:.1f} s after the "
-                  "crash: back on the queue", flush=True)
+                  "crash: back on the queue")
         status = job.get_status()
         if status in ("finished", "failed"):
             outcome = "completed" if status == "finished" else "failed"
-            print(f"Job {job.id} {outcome} {since:.1f} s after the crash",
-                  flush=True)
+            print(f"Job {job.id} {outcome} {since:.1f} s after the crash")
             return
         time.sleep(0.02)
 
 
-def main() -> None:
-    """Crash the worker running a job and time how long the job takes back."""
+def main(freeze: float) -> None:
+    """Crash (or freeze) the worker running a job; time its job's return."""
     connection = connect(announce=False, patient=True)
     queue = Queue(QUEUE, connection=connection, serializer=JSONSerializer)
     workers = start_workers(queue, 2)
     # A killed worker's job is retried only if it has retries left.
     job = queue.enqueue("106-crash_recovery.render", "intro.mp4",
                         job_id=next_id(connection), retry=Retry(max=RETRIES))
-    print(f"Job {job.id} created: render intro.mp4 ({RENDER_SECONDS:g} s)",
-          flush=True)
-    crash_worker_running(job)
+    print(f"Job {job.id} created: render intro.mp4 ({RENDER_SECONDS:g} s)")
+    sig, how = ((signal.SIGSTOP, f"frozen with SIGSTOP for {freeze:g} s")
+                if freeze else (signal.SIGKILL, "killed with SIGKILL"))
+    frozen = signal_worker_running(job, sig)
     crashed_at = time.monotonic()
-    print(f"Worker running job {job.id} killed with SIGKILL", flush=True)
+    print(f"Worker running job {job.id} {how}")
     follow(job, crashed_at)
+    if freeze:
+        time.sleep(max(0.0, freeze - (time.monotonic() - crashed_at)))
+        for pid in frozen:
+            os.kill(pid, signal.SIGCONT)
+        print(f"Worker running job {job.id} woken with SIGCONT")
+        time.sleep(RENDER_SECONDS + 1)  # its render ends: discarded
     for worker in workers:
         if worker.poll() is None:
             worker.send_signal(signal.SIGTERM)
@@ -122,12 +135,18 @@ def work() -> None:
 
 
 if __name__ == "__main__":
-    if sys.argv[1:] == ["worker"]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("role", nargs="?", choices=["worker"])
+    parser.add_argument("--freeze", type=float, default=0, metavar="SECONDS",
+                        help="freeze the worker instead of killing it")
+    arguments = parser.parse_args()
+    if arguments.role == "worker":
         work()
         sys.exit(0)
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    sys.stdout.reconfigure(line_buffering=True)  # each line out at once
     try:
-        main()
+        main(arguments.freeze)
     except KeyboardInterrupt:
         pass
     except (TimeoutError, redis.exceptions.RedisError) as error:

@@ -2,7 +2,7 @@
 """Create one notification job on an RQ queue and report how it ended."""
 import signal
 
-from rq import Callback, Queue
+from rq import Callback, Queue, Retry
 from rq.serializers import JSONSerializer
 
 from kuestyle.connection import connect
@@ -31,10 +31,11 @@ def main() -> None:
     listener = JobListener(queue, print_outcome)  # subscribed before enqueue
     job_id = next_id(connection)                  # 1, 2, 3, ... like Kue
     listener.watch([job_id])
-    # job_timeout: like Kue's job.ttl(); a job whose worker died is failed
-    # about 5-25 s after it (see 6-job_processor.py), not 4 minutes.
+    # job_timeout: like Kue's job.ttl().  A job whose worker died (or that a
+    # Redis crash left half-taken) is found 5-25 s after it (see
+    # 6-job_processor.py), not 4 minutes, and Retry runs it once more.
     job = queue.enqueue("6-job_processor.process_notification", JOB_DATA,
-                        job_id=job_id, job_timeout=20,
+                        job_id=job_id, job_timeout=20, retry=Retry(max=1),
                         on_success=Callback(job_completed),
                         on_failure=Callback(job_failed))
     print(f"Notification job created: {job.id}", flush=True)

@@ -6,7 +6,7 @@ are printed in this process while it lives; ``wait_for_outcomes(jobs)`` waits
 for them and ``stop_listening()`` stops (Kue's ``testMode.exit``).  One
 listener serves every call on the same Redis.
 """
-from rq import Callback, Queue
+from rq import Callback, Queue, Retry
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
@@ -20,7 +20,8 @@ _listeners: dict[tuple, JobListener] = {}
 
 def print_event(event: dict) -> None:
     """Print a job event the way task 7's creator does."""
-    print(describe(event, "Notification job"), flush=True)
+    if event["event"] != "failed attempt":  # a retry's: only the end counts
+        print(describe(event, "Notification job"), flush=True)
 
 
 def listener_for(queue: Queue) -> JobListener:
@@ -49,6 +50,7 @@ def create_push_notifications_jobs(jobs: list[dict],
     listener_for(target).watch(job_ids)
     created = target.enqueue_many([
         Queue.prepare_data(JOB_FUNCTION, (data,), job_id=job_id, timeout=20,
+                           retry=Retry(max=1),  # as in 6-job_creator.py
                            on_success=Callback(job_completed),
                            on_failure=Callback(job_failed))
         for job_id, data in zip(job_ids, jobs)])

@@ -13,7 +13,7 @@ from rq import Queue
 from rq.job import Job, JobStatus
 
 from kuestyle.progress import publish
-from kuestyle.workers import live_workers
+from kuestyle.liveness import live_workers
 
 FIELDS = {"progress": ("progress", int), "failed attempt": ("error", str),
           "failed": ("error", str), "complete": ("id", str)}
@@ -62,7 +62,7 @@ class JobListener:
         """Subscribe to the queue's events and start reading them."""
         self.queue, self.handler = queue, handler
         self._changed = threading.Condition()
-        self._watched: set[str] = set()
+        self._watched: dict[str, int] = {}  # job id: the last progress passed on
         self._ended: set[str] = set()
         self._seen_done: set[str] = set()
         self._pubsub = queue.connection.pubsub()
@@ -85,21 +85,27 @@ class JobListener:
     def _deliver(self, event: dict) -> None:
         """Hand a watched job's event on, once; note the end of its job."""
         with self._changed:
-            if event["id"] in self._watched - self._ended:
-                self.handler(event)
-                if event["event"] in ("complete", "failed"):
-                    self._ended.add(event["id"])
-                    self._changed.notify_all()
+            job_id = event["id"]
+            if job_id not in self._watched.keys() - self._ended:
+                return
+            if event["event"] == "progress":
+                if event["progress"] <= self._watched[job_id]:
+                    return  # a retried job starts again at 0%: said once
+                self._watched[job_id] = event["progress"]
+            self.handler(event)
+            if event["event"] in ("complete", "failed"):
+                self._ended.add(job_id)
+                self._changed.notify_all()
 
     def watch(self, job_ids: Iterable[str]) -> None:
         """Pass on the events of these jobs."""
         with self._changed:
-            self._watched |= set(job_ids)
+            self._watched.update(dict.fromkeys(job_ids, -1))
 
     def pending(self, job_ids: Iterable[str] | None = None) -> set[str]:
         """The watched jobs (or those of job_ids) that have not completed or failed yet."""
         with self._changed:
-            return (self._watched if job_ids is None else set(job_ids)) - self._ended
+            return (self._watched.keys() if job_ids is None else set(job_ids)) - self._ended
 
     def wait(self, timeout: float | None = None, job_ids: Iterable[str] | None = None,
              check_every: float = 2.0) -> bool:

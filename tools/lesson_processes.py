@@ -129,7 +129,7 @@ def wait_for_worker(connection, queue_name: str, count: int = 1, timeout: float 
     """Wait until count workers really listen on queue_name (so creators see them)."""
     from rq import Queue
 
-    from kuestyle.workers import live_workers
+    from kuestyle.liveness import live_workers
     queue = Queue(queue_name, connection=connection)
     deadline = time.monotonic() + timeout
     while len(live_workers(queue)) < count:

@@ -5,10 +5,11 @@ import sys
 
 import redis
 import redis.asyncio
+from redis.asyncio.sentinel import Sentinel
 
-from kuestyle.connection import (CONNECTED, fail_not_connected,
-                                 one_line_redis_errors, options, redis_print,
-                                 redis_url)
+from kuestyle.connection import (CONNECTED, QUICK, fail_not_connected,
+                                 one_line_redis_errors, options, redis_url,
+                                 sentinel_address)
 
 
 _clients: dict[asyncio.AbstractEventLoop, redis.asyncio.Redis] = {}
@@ -18,14 +19,22 @@ def get_async_client() -> redis.asyncio.Redis:
     """The asyncio client of the running event loop (one per loop)."""
     loop = asyncio.get_running_loop()
     if loop not in _clients:
-        _clients[loop] = redis.asyncio.Redis.from_url(
-            redis_url(), decode_responses=True, **options())
+        settings = {"decode_responses": True, **options()}
+        if address := sentinel_address(redis_url()):  # redis+sentinel://...
+            hosts, master_name, master = address
+            sentinels = Sentinel(hosts, sentinel_kwargs=QUICK)
+            _clients[loop] = sentinels.master_for(master_name, **master,
+                                                  **settings)
+        else:
+            _clients[loop] = redis.asyncio.Redis.from_url(redis_url(),
+                                                          **settings)
     return _clients[loop]
 
 
 async def set_new_school(school_name: str, value: str) -> None:
     """Set the key school_name to value, await the reply and print it."""
-    redis_print(await get_async_client().set(school_name, value))
+    await get_async_client().set(school_name, value)
+    print("Reply: OK")  # as node's redis.print; a failed SET raises
 
 
 async def display_school_value(school_name: str) -> None:

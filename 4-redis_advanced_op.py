@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Store a Redis hash field by field with HSET, then read it all back."""
-from kuestyle.connection import client, connect, redis_print
+from kuestyle.connection import client, connect
 
 HASH_KEY = "HolbertonSchools"
 SCHOOLS = {"Portland": "50", "Seattle": "80", "New York": "20",
@@ -10,7 +10,7 @@ SCHOOLS = {"Portland": "50", "Seattle": "80", "New York": "20",
 def store_schools() -> None:
     """HSET each school into the hash, one field per command, with replies."""
     for city, value in SCHOOLS.items():
-        redis_print(client(decode=True).hset(HASH_KEY, city, value))
+        print(f"Reply: {client(decode=True).hset(HASH_KEY, city, value)}")
         # >>> Reply: 1  (a new field; 0 when the field was already there)
 
 

@@ -1,24 +1,36 @@
 #!/usr/bin/env python3
 """Process notification jobs two at a time, reporting progress and failures."""
+import json
 import sys
 from functools import partial
 
-from rq import SimpleWorker
+from rq import SimpleWorker, get_current_job
 from rq.worker_pool import WorkerPool
 from rq.serializers import JSONSerializer
 
 from kuestyle.connection import connect
 from kuestyle.rq_gaps import heartbeat_grace
-from kuestyle.progress import report_progress
 from kuestyle.workers import quiet_rq_logs
 
 QUEUE = "push_notification_code_2"
 BLACKLISTED_NUMBERS = ["4153518780", "4153518781"]
 
 
+def report_progress(percent: int) -> None:
+    """Kue's job.progress(): keep it in job.meta, and tell the creator with an
+    event on the queue's channel (kuestyle/events.py reads them)."""
+    job = get_current_job()
+    if job is None:  # called directly, outside a job: no one to tell
+        return
+    job.meta["progress"] = percent
+    job.save_meta()
+    event = {"id": job.id, "event": "progress", "progress": percent}
+    job.connection.publish(f"q:events:{job.origin}", json.dumps(event))
+
+
 def send_notification(phone_number: str, message: str) -> None:
     """Send a notification, failing the job if phone_number is blacklisted."""
-    report_progress(0)  # job.meta["progress"], saved and sent to the creator
+    report_progress(0)
     if phone_number in BLACKLISTED_NUMBERS:
         raise ValueError(f"Phone number {phone_number} is blacklisted")
     report_progress(50)

@@ -1,25 +1,22 @@
-"""Connect to Redis at REDIS_URL and say so the way the curriculum's node client does.
-
-``connect()`` checks the server once, quickly: if it does not answer it prints
-``Redis client not connected to the server: <error>`` on stderr and exits 1.
-``connect(patient=True)`` returns a client for a process that runs on (a worker,
-a waiting creator): redis-py's own ``Retry`` carries its commands through a Redis
-restart or a partition; stderr is told once that Redis was lost, once that it is back.
-"""
+"""Connect to REDIS_URL (a server, or the master Sentinel names), saying so as node's client
+does; ``connect(patient=True)``: commands ride out a restart, a partition or a failover."""
 import functools
 import os
 import socket
 import sys
 from typing import Any, NoReturn
+from urllib.parse import unquote, urlsplit
 
 import redis
 from redis.backoff import ExponentialBackoff, NoBackoff
 from redis.retry import Retry
+from redis.sentinel import Sentinel
 
 CONNECTED = "Redis client connected to the server"
 NOT_CONNECTED = "Redis client not connected to the server: {}"
 # A dead peer is noticed within about 10 s, even while waiting for a job.
 KEEPALIVE = {socket.TCP_KEEPIDLE: 4, socket.TCP_KEEPINTVL: 2, socket.TCP_KEEPCNT: 3}
+QUICK = {"socket_connect_timeout": 2, "socket_timeout": 2}  # a hung server: an error in 2 s
 
 
 def redis_url() -> str:
@@ -49,17 +46,58 @@ class ReportingRetry(Retry):
 
 def options(patient: bool = False) -> dict[str, Any]:
     """Client settings: quick to give up, or patient through any outage."""
-    if patient:
-        return {"socket_connect_timeout": 2, "socket_keepalive": True,
-                "socket_keepalive_options": KEEPALIVE, "health_check_interval": 10,
-                "retry": ReportingRetry(ExponentialBackoff(cap=1.0, base=0.05), -1)}
-    return {"socket_connect_timeout": 2, "socket_timeout": 2, "retry": Retry(NoBackoff(), 0)}
+    if not patient:
+        return {**QUICK, "retry": Retry(NoBackoff(), 0)}
+    return {"socket_connect_timeout": 2, "socket_keepalive": True, "health_check_interval": 10,
+            "socket_keepalive_options": KEEPALIVE,  # a dead peer noticed within about 10 s
+            "retry": ReportingRetry(ExponentialBackoff(cap=1.0, base=0.05), -1)}
+
+
+def sentinel_address(url: str) -> tuple[tuple[tuple[str, int], ...], str, dict] | None:
+    """``redis+sentinel://[:pw@]host:port,.../name[/db]``: Sentinels, name, db, pw; else None."""
+    parts = urlsplit(url)
+    if parts.scheme != "redis+sentinel":
+        return None
+    hosts = [host.rpartition(":") for host in parts.netloc.rpartition("@")[2].split(",")]
+    service, _, db = parts.path.strip("/").partition("/")
+    return (tuple((host, int(port)) for host, _, port in hosts), service,
+            {"db": int(db or 0), "password": unquote(parts.password or "") or None})
+
+
+class SentinelMaster(redis.Connection):
+    """A connection to the master the Sentinels name now (redis-py 8.1 connects through
+    ``connect_check_health``); plain settings, so RQ rebuilds it in its other processes."""
+
+    def __init__(self, sentinels: tuple = (), master_name: str = "", **settings: Any):
+        """Where to ask; redis-py's Connection does the rest."""
+        self.sentinels, self.master_name = sentinels, master_name
+        super().__init__(**settings)
+
+    def connect_check_health(self, *args: Any, **kwargs: Any) -> None:
+        """Ask the Sentinels where the master is now, then connect to it."""
+        if not self.is_connected:
+            sentinels = Sentinel(self.sentinels, sentinel_kwargs=QUICK)
+            self.host, self.port = sentinels.discover_master(self.master_name)
+        super().connect_check_health(*args, **kwargs)
+
+    def read_response(self, *args: Any, **kwargs: Any) -> Any:
+        """A former master, now a replica, refuses writes: reconnect to the new one."""
+        try:
+            return super().read_response(*args, **kwargs)
+        except redis.exceptions.ReadOnlyError:
+            self.disconnect()
+            raise redis.exceptions.ConnectionError("the master is now a replica: failover")
 
 
 @functools.cache
 def _client(url: str, decode: bool, patient: bool) -> redis.Redis:
-    """One client per URL and kind; it connects on first use."""
-    return redis.Redis.from_url(url, decode_responses=decode, **options(patient))
+    """One client per URL and kind (for a Sentinel URL, of its master); it connects on use."""
+    settings = {"decode_responses": decode, **options(patient)}
+    if (address := sentinel_address(url)) is None:
+        return redis.Redis.from_url(url, **settings)
+    hosts, name, master = address
+    return redis.Redis(connection_pool=redis.ConnectionPool(
+        connection_class=SentinelMaster, sentinels=hosts, master_name=name, **master, **settings))
 
 
 def client(decode: bool = False, patient: bool = False, url: str | None = None) -> redis.Redis:
@@ -69,8 +107,7 @@ def client(decode: bool = False, patient: bool = False, url: str | None = None) 
 
 def fail_not_connected(error: BaseException) -> NoReturn:
     """Print the one-line connection error on stderr and exit with status 1."""
-    print(NOT_CONNECTED.format(error), file=sys.stderr, flush=True)
-    sys.exit(1)
+    sys.exit(NOT_CONNECTED.format(error))  # printed on stderr, status 1
 
 
 def one_line_redis_errors(kind: type, error: BaseException, trace: Any) -> None:
@@ -90,8 +127,3 @@ def connect(announce: bool = True, decode: bool = False, patient: bool = False) 
     if announce:
         print(CONNECTED, flush=True)
     return client(decode, patient)
-
-
-def redis_print(reply: Any) -> None:
-    """Print a reply the way node's ``redis.print`` does: ``Reply: OK``."""
-    print(f"Reply: {'OK' if reply is True else reply}")

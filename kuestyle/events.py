@@ -1,6 +1,5 @@
-"""Kue's job events on RQ: jobs call ``kuestyle.progress.report_progress``, callbacks publish
-outcomes, a ``JobListener`` hands them to the creator: ``{"id": "3", "event": "complete"}``.
-"""
+"""Kue's job events on RQ: jobs publish progress (7-job_processor.py), callbacks outcomes, and a
+``JobListener`` hands them to the creator: ``{"id": "3", "event": "complete"}``."""
 import json
 import sys
 import threading
@@ -12,12 +11,17 @@ import redis
 from rq import Queue
 from rq.job import Job, JobStatus
 
-from kuestyle.progress import publish
 from kuestyle.liveness import live_workers
 
 FIELDS = {"progress": ("progress", int), "failed attempt": ("error", str),
           "failed": ("error", str), "complete": ("id", str)}
 ABANDONED = {"AbandonedJobError": "its worker stopped before the job ended (killed, or lost)"}
+
+
+def publish(connection: redis.Redis, job: Job, event: str, **fields: Any) -> None:
+    """Publish one event about job on its queue's channel."""
+    connection.publish(f"q:events:{job.origin}",
+                       json.dumps({"id": job.id, "event": event, **fields}))
 
 
 def job_completed(job: Job, connection: redis.Redis, *args: Any, **kwargs: Any) -> None:
@@ -63,8 +67,7 @@ class JobListener:
         self.queue, self.handler = queue, handler
         self._changed = threading.Condition()
         self._watched: dict[str, int] = {}  # job id: the last progress passed on
-        self._ended: set[str] = set()
-        self._seen_done: set[str] = set()
+        self._ended, self._seen_done = set(), set()  # job ids
         self._pubsub = queue.connection.pubsub()
         self._pubsub.subscribe(**{f"q:events:{queue.name}": self._on_message})
         if self._pubsub.get_message(timeout=5) is None:
@@ -138,9 +141,8 @@ class JobListener:
             if status not in (JobStatus.FINISHED, JobStatus.FAILED):
                 continue
             if job_id in self._seen_done:
-                self._deliver({"id": job_id, "event": "complete"} if status == "finished"
-                              else {"id": job_id, "event": "failed",
-                                    "error": job.meta.get("error", "")})
+                self._deliver({"id": job_id, "error": job.meta.get("error", ""), "event":
+                               "complete" if status == "finished" else "failed"})
             self._seen_done.add(job_id)
 
     def close(self) -> None:

@@ -1,8 +1,4 @@
-"""Kue-style job ids: 1, 2, 3, ... from one Redis counter shared by every queue.
-
-RQ names a job with a random UUID unless told otherwise; pass
-``job_id=next_id(connection)`` to ``enqueue`` and a fresh Redis gives 1, 2, 3, ...
-"""
+"""Kue-style job ids 1, 2, 3, ... from one counter (RQ's are UUIDs): ``job_id=next_id(...)``."""
 import redis
 
 IDS_KEY = "q:ids"

@@ -3,8 +3,7 @@ from rq import Queue, Worker
 
 
 def live_workers(queue: Queue) -> list[Worker]:
-    """The workers listening on queue: ``Worker.all`` lists a SIGKILLed one for minutes,
-    a live one has a subscriber on its command channel."""
+    """The workers listening on queue: a live one subscribes to its command channel."""
     workers = Worker.all(queue=queue)
     if not workers:
         return []

@@ -1,12 +1,6 @@
-"""Flask the way the curriculum's Express apps answer: exact JSON bodies, JSON errors, 503.
-
-* A body is exactly the JSON, keys in the order written and no newline after
-  it (Flask sorts keys and adds a newline unless told not to).
-* Every error is JSON with its status code; no traceback reaches a client.
-  Redis unreachable or refusing writes: ``503 {"status": "Redis unavailable", "reason": ...}``.
-* ``serve(app, port)`` binds HOST (default 127.0.0.1) and PORT, debug off; on Ctrl-C
-  or SIGTERM it stops accepting, finishes the requests in flight, and exits 0.
-"""
+"""Flask the way the curriculum's Express apps answer: bodies exactly the JSON (keys in order,
+no newline after), every error JSON (Redis down or refusing writes: 503 with the reason);
+``serve(app, port)`` on HOST:PORT, finishing the requests in flight on Ctrl-C or SIGTERM."""
 import os
 import signal
 import sys
@@ -20,7 +14,6 @@ from flask.json.provider import DefaultJSONProvider
 from flask.cli import show_server_banner
 from werkzeug.exceptions import HTTPException
 from werkzeug.serving import make_server
-from werkzeug.wsgi import ClosingIterator
 
 
 REDIS_DOWN = {"status": "Redis unavailable"}
@@ -40,11 +33,8 @@ class ExpressJSON(DefaultJSONProvider):
 
 
 def create_json_app(name: str, changes_state: set[str] = frozenset()) -> Flask:
-    """A Flask app whose answers, errors included, are all JSON.
-
-    changes_state names the GET views that change something (as the
-    curriculum's routes do): a HEAD to them is refused, since Flask would run them.
-    """
+    """A Flask app whose answers, errors included, are all JSON; a HEAD to the GET views named
+    in changes_state (they change something, as the curriculum's do) is refused."""
     app = Flask(name)
     app.json = ExpressJSON(app)
     # Werkzeug would answer "//" or a missing trailing slash with an HTML redirect.
@@ -78,47 +68,17 @@ def create_json_app(name: str, changes_state: set[str] = frozenset()) -> Flask:
     return app
 
 
-class InFlight:
-    """WSGI middleware counting the requests being answered, so none is cut off at exit."""
-
-    def __init__(self, wsgi_app: Any):
-        """Wrap wsgi_app."""
-        self.wsgi_app, self.count, self.changed = wsgi_app, 0, threading.Condition()
-
-    def __call__(self, environ: dict, start_response: Any) -> Any:
-        """Answer one request; it counts until its body has been sent."""
-        with self.changed:
-            self.count += 1
-        try:
-            return ClosingIterator(self.wsgi_app(environ, start_response), self.done)
-        except BaseException:
-            self.done()
-            raise
-
-    def done(self) -> None:
-        """One answer fully sent."""
-        with self.changed:
-            self.count -= 1
-            self.changed.notify_all()
-
-    def drain(self, timeout: float = 10) -> None:
-        """Wait (at most timeout) until no request is in flight; a connection accepted
-        just before the stop gets a second to reach the app (an idle one just costs it)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self.changed:
-                self.changed.wait_for(lambda: self.count == 0, deadline - time.monotonic())
-            quiet = min(time.monotonic() + 1, deadline)
-            for thread in threading.enumerate():  # socketserver's, one per connection
-                if thread.name.endswith("(process_request_thread)"):
-                    thread.join(max(0, quiet - time.monotonic()))
-            if self.count == 0:
-                return
+def drain(timeout: float = 5) -> None:
+    """Let every connection already accepted finish its request (an idle keep-alive one
+    holds the exit for at most timeout seconds)."""
+    deadline = time.monotonic() + timeout
+    for thread in threading.enumerate():  # socketserver's, one per connection
+        if thread.name.endswith("(process_request_thread)"):
+            thread.join(max(0, deadline - time.monotonic()))
 
 
 def serve(app: Flask, default_port: int) -> None:
     """Run the development server on HOST:PORT until Ctrl-C or SIGTERM, then drain, exit 0."""
-    app.wsgi_app = in_flight = InFlight(app.wsgi_app)
     server = make_server(os.environ.get("HOST", "127.0.0.1"),
                          int(os.environ.get("PORT", default_port)), app, threaded=True)
 
@@ -134,7 +94,7 @@ def serve(app: Flask, default_port: int) -> None:
     server.log_startup()
     try:
         server.serve_forever()  # returns after shutdown(), its socket closed
-        in_flight.drain()
+        drain()
     except KeyboardInterrupt:  # a second Ctrl-C: quit now
         pass
     sys.exit(0)

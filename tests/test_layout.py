@@ -95,8 +95,10 @@ def private_uses(path) -> list[str]:
            if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
     own |= {t.id for n in ast.walk(tree) if isinstance(n, ast.Assign)
             for t in n.targets if isinstance(t, ast.Name)}
-    own |= {t.attr for n in ast.walk(tree) if isinstance(n, (ast.Assign, ast.AnnAssign))
-            for t in ([n.target] if isinstance(n, ast.AnnAssign) else n.targets)
+    targets = [t for n in ast.walk(tree) if isinstance(n, (ast.Assign, ast.AnnAssign))
+               for t in ([n.target] if isinstance(n, ast.AnnAssign) else n.targets)]
+    own |= {t.attr for target in targets  # a, self._b = ...: each name assigned
+            for t in (target.elts if isinstance(target, ast.Tuple) else [target])
             if isinstance(t, ast.Attribute)}
     found = []
     for node in ast.walk(tree):

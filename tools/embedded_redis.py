@@ -102,6 +102,82 @@ def start_server(port: int, data_dir: Path, *, load_dump: bool = False,
         time.sleep(0.02)
 
 
+def start_sentinel(port: int, master_port: int, data_dir: Path, *, name: str = "mymaster",
+                   quorum: int = 2, down_after_ms: int = 1000) -> int:
+    """Start the same redis-server as a Sentinel on 127.0.0.1:port watching the master at
+    master_port (a failover once quorum Sentinels find it down for down_after_ms); its pid."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    config = data_dir / f"sentinel-{port}.conf"  # a Sentinel rewrites its own file
+    config.write_text(f"sentinel monitor {name} 127.0.0.1 {master_port} {quorum}\n"
+                      f"sentinel down-after-milliseconds {name} {down_after_ms}\n"
+                      f"sentinel failover-timeout {name} {max(3 * down_after_ms, 3000)}\n")
+    process = subprocess.Popen(
+        [find_server_binary(), str(config), "--sentinel", "--port", str(port),
+         "--bind", "127.0.0.1", "--dir", str(data_dir), "--logfile", f"sentinel-{port}.log",
+         "--daemonize", "no"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True)
+    client = redis.Redis(host="127.0.0.1", port=port, socket_connect_timeout=1)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            client.ping()
+            return process.pid
+        except redis.exceptions.ConnectionError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                stop_server(process.pid)
+                raise RuntimeError(f"redis-server --sentinel did not start on port {port}")
+            time.sleep(0.02)
+        finally:
+            client.close()
+
+
+class SentinelSet:
+    """A master, a replica and three Sentinels on loopback ports, for failover lessons and
+    tests: ``url`` is the ``redis+sentinel://`` REDIS_URL; ``stop()`` stops them by pid."""
+
+    def __init__(self, data_dir: Path, name: str = "mymaster", down_after_ms: int = 1000):
+        """Start them all and wait until the Sentinels know the replica."""
+        self.name, self.ports = name, [free_port() for _ in range(5)]
+        self.pids = {self.ports[0]: start_server(self.ports[0], data_dir / "a", appendonly=True)}
+        self.pids[self.ports[1]] = start_server(
+            self.ports[1], data_dir / "b", appendonly=True,
+            extra=("--replicaof", "127.0.0.1", str(self.ports[0])))
+        for port in self.ports[2:]:
+            self.pids[port] = start_sentinel(port, self.ports[0], data_dir / "sentinels",
+                                             name=name, down_after_ms=down_after_ms)
+        self.url = "redis+sentinel://" + ",".join(
+            f"127.0.0.1:{port}" for port in self.ports[2:]) + f"/{name}/0"
+        deadline = time.monotonic() + 15
+        while not all(self.sentinel(port).sentinel_slaves(name) for port in self.ports[2:]):
+            if time.monotonic() > deadline:
+                raise RuntimeError("the Sentinels did not find the replica")
+            time.sleep(0.1)
+
+    def sentinel(self, port: int) -> redis.Redis:
+        """A client of one Sentinel."""
+        return redis.Redis(port=port, socket_connect_timeout=1, socket_timeout=2)
+
+    def master_port(self) -> int:
+        """The master's port, as the first Sentinel that answers says."""
+        for port in self.ports[2:]:
+            try:
+                return int(self.sentinel(port).sentinel_get_master_addr_by_name(self.name)[1])
+            except redis.exceptions.ConnectionError:
+                continue
+        raise RuntimeError("no Sentinel answers")
+
+    def kill(self, port: int) -> None:
+        """kill -9 the server on port (a crash: no shutdown, no last save)."""
+        os.kill(self.pids.pop(port), signal.SIGKILL)
+
+    def stop(self) -> None:
+        """Stop every server still running, by its pid."""
+        for pid in self.pids.values():
+            stop_server(pid)
+        self.pids.clear()
+
+
 def stop_server(pid: int, timeout: float = 10.0) -> None:
     """Stop the server with this pid: SIGTERM, then SIGKILL if it lingers."""
     try:

@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum < requirements.txt | cut -d' ' -f1)
 
-.PHONY: venv demo test test-fast redis redis-stop redis-status dashboard crash-demo bench bench-quick clean
+.PHONY: venv demo test test-fast redis redis-stop redis-status dashboard crash-demo bench bench-quick supervisor supervisor-stop clean
 
 venv: $(STAMP)
 
@@ -47,6 +47,18 @@ dashboard: venv
 crash-demo: venv
 	$(PY) 106-crash_recovery.py
 
+## Run the processor, both apps (gunicorn) and the dashboard under supervisor (deploy/).
+SUPERVISOR_ENV = REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} RUN_DIR=$(CURDIR)/.supervisor \
+	STOCK_PORT=1245 SEAT_PORT=1246 DASHBOARD_PORT=9181
+supervisor: venv
+	@mkdir -p .supervisor
+	$(SUPERVISOR_ENV) $(VENV)/bin/supervisord -c deploy/supervisord.conf
+	@sleep 3; $(SUPERVISOR_ENV) $(VENV)/bin/supervisorctl -c deploy/supervisord.conf status
+
+supervisor-stop: venv
+	-$(SUPERVISOR_ENV) $(VENV)/bin/supervisorctl -c deploy/supervisord.conf stop all
+	-$(SUPERVISOR_ENV) $(VENV)/bin/supervisorctl -c deploy/supervisord.conf shutdown
+
 ## Measure the queue and the apps on this machine (a markdown table; a few minutes).
 bench: venv
 	$(PY) -m tools.bench.run
@@ -57,5 +69,6 @@ bench-quick: venv
 
 ## Remove what make created; an embedded Redis still running is stopped first.
 clean:
+	-@test -S .supervisor/supervisor.sock && $(MAKE) --no-print-directory supervisor-stop
 	-@test -x $(PY) && test -f .redis/redis.pid && $(PY) -m tools.embedded_redis stop
-	rm -rf $(VENV) .redis .pytest_cache
+	rm -rf $(VENV) .redis .pytest_cache .supervisor

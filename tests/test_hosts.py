@@ -1,0 +1,114 @@
+"""Workers on other hosts: Redis, two processors and the creator each in a network namespace
+of their own (a host each, joined by a bridge), and one worker host cut off for a while."""
+import os
+import shutil
+import subprocess
+import time
+
+import pytest
+import redis
+from rq import Queue
+from rq.serializers import JSONSerializer
+
+from tools import embedded_redis
+from tests.helpers import PYTHON, ROOT, Lesson, lesson_env, wait_for_worker
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("heavy")]
+HOSTS = ("redis", "worker1", "worker2")
+SUBNET = "10.77.{}.{}"
+
+
+def ip(*args: str) -> None:
+    """Run one `ip` command; fail loudly."""
+    subprocess.run(["ip", *args], check=True, capture_output=True, timeout=10)
+
+
+@pytest.fixture
+def hosts():
+    """Three namespaces on a bridge, 10.77.N.1-3; the test process is the fourth host
+    (10.77.N.254, the creator).  Everything is removed afterwards."""
+    if os.geteuid() != 0 or not shutil.which("ip"):
+        pytest.skip("network namespaces need root and iproute2's ip")
+    tag = f"{os.getpid() % 10000}"
+    net = os.getpid() % 200 + 20
+    bridge, made = f"kbr{tag}", []
+    try:
+        ip("link", "add", bridge, "type", "bridge")
+        made.append(("link", bridge))
+        ip("addr", "add", SUBNET.format(net, 254) + "/24", "dev", bridge)
+        ip("link", "set", bridge, "up")
+        addresses = {}
+        for number, host in enumerate(HOSTS, start=1):
+            namespace, outside = f"k{host}{tag}", f"kv{number}{tag}"
+            ip("netns", "add", namespace)
+            made.append(("netns", namespace))
+            ip("link", "add", outside, "type", "veth", "peer", "name", "eth0", "netns", namespace)
+            made.append(("link", outside))
+            ip("link", "set", outside, "master", bridge, "up")
+            for command in (["addr", "add", SUBNET.format(net, number) + "/24", "dev", "eth0"],
+                            ["link", "set", "eth0", "up"], ["link", "set", "lo", "up"]):
+                ip("-n", namespace, *command)
+            addresses[host] = (namespace, outside, SUBNET.format(net, number))
+    except subprocess.CalledProcessError as error:
+        pytest.skip(f"cannot build network namespaces here: {error.stderr.decode().strip()}")
+    yield addresses
+    for kind, name in reversed(made):
+        subprocess.run(["ip", kind, "del", name], capture_output=True, timeout=10)
+
+
+def test_two_worker_hosts_one_cut_off_for_12_s_lose_nothing_and_run_nothing_twice(
+        hosts, tmp_path):
+    # Redis binds its namespace's address: reachable on the test's bridge only.
+    namespace, _, address = hosts["redis"]
+    port = 6390
+    server = subprocess.Popen(
+        ["ip", "netns", "exec", namespace, embedded_redis.find_server_binary(), "--port",
+         str(port), "--bind", address, "--save", "", "--appendonly", "no",
+         "--dir", str(tmp_path)], stdout=subprocess.DEVNULL)
+    url = f"redis://{address}:{port}/0"
+    workers = []
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=2)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.exceptions.ConnectionError:
+                assert time.monotonic() < deadline, "Redis did not start in its namespace"
+                time.sleep(0.1)
+        for host in ("worker1", "worker2"):
+            workers.append(Lesson("7-job_processor.py", "hosts", argv=[
+                "ip", "netns", "exec", hosts[host][0], PYTHON, str(ROOT / "7-job_processor.py"),
+                "hosts"], env=lesson_env(REDIS_URL=url)))
+        queue = Queue("hosts", connection=client, serializer=JSONSerializer)
+        wait_for_worker(client, "hosts", count=4, timeout=30)  # two processes per host
+        jobs = queue.enqueue_many([Queue.prepare_data("tests.jobs.count_done", ("done", 0.05),
+                                                      job_id=f"h{n}", timeout=20)
+                                   for n in range(400)])
+        time.sleep(1)
+        cut = hosts["worker1"][1]
+        ip("link", "set", cut, "down")  # worker1's host falls off the network
+        done_while_cut = client.hlen("done")
+        time.sleep(12)
+        assert client.hlen("done") > done_while_cut, "worker2 stopped too"
+        ip("link", "set", cut, "up")
+        healed = time.monotonic()
+        workers[0].wait_for(lambda _: any("is back" in line for line in workers[0].errors),
+                            timeout=15, what="worker1 says Redis is back")
+        resumed = time.monotonic() - healed
+        print(f"worker1 back {resumed:.1f} s after the network returned")  # shown with -s
+        assert resumed < 5 + 1, f"worker1 took {resumed:.1f} s to resume"
+        assert workers[0].errors[0].startswith("Redis connection lost ("), workers[0].errors
+        deadline = healed + 60
+        while client.hlen("done") < 400:
+            assert time.monotonic() < deadline, f"{client.hlen('done')} of 400 done"
+            time.sleep(0.2)
+        runs = [int(count) for count in client.hvals("done")]
+        assert len(runs) == 400 and max(runs) == 1, "a job was lost or ran twice"
+        assert {job.get_status(refresh=True) for job in jobs} == {"finished"}
+    finally:
+        for worker in workers:
+            worker.stop()
+        server.terminate()
+        server.wait(timeout=10)

@@ -5,9 +5,11 @@ timeout for a ``SimpleWorker``, which does not renew it; after the next renewal
 for a forking ``Worker``), so a killed worker's job is noticed a minute late at
 best.  Only ``Worker.get_heartbeat_ttl`` decides that number; it takes ``(job)``
 in RQ 2.12 and ``(job, working_time)`` in the next release, so the override takes both.
+The same class says a Redis error that ends ``work()`` in one line.
 """
 from typing import Any
 
+import redis
 from rq import Worker
 
 RQ_GRACE = 60  # what RQ adds to every heartbeat TTL
@@ -21,6 +23,14 @@ def heartbeat_grace(worker_class: type[Worker], grace: int) -> type[Worker]:
         def get_heartbeat_ttl(self, job: Any, *args: Any, **kwargs: Any) -> int:
             """RQ's TTL for this job, with grace seconds of slack instead of 60."""
             return super().get_heartbeat_ttl(job, *args, **kwargs) - RQ_GRACE + grace
+
+        def work(self, *args: Any, **kwargs: Any) -> bool:
+            """RQ's loop; a Redis error that ends it is one line, even in a WorkerPool's
+            process, where multiprocessing would print a traceback (not RQ's)."""
+            try:
+                return super().work(*args, **kwargs)
+            except redis.exceptions.RedisError as error:
+                raise SystemExit(f"Redis error: {error}") from None
 
     HeartbeatGrace.__name__ = HeartbeatGrace.__qualname__ = f"{worker_class.__name__}"
     return HeartbeatGrace

@@ -48,3 +48,19 @@ def test_a_demo_whose_worker_is_refused_stops_at_once_without_a_traceback(refusi
     assert ran.returncode == 1, describe(ran)
     assert "Traceback" not in ran.stderr and ran.stderr.splitlines()[-1].startswith(
         "The demo stopped: "), describe(ran)
+
+
+@pytest.mark.parametrize("pool", ["7-job_processor.py", "107-worker.py"])
+def test_a_worker_pool_says_each_refusal_in_one_line_and_stops_on_sigterm(
+        refusing_redis, pool, background):
+    """Each worker process the pool starts is refused at once: one line each, no traceback
+    from multiprocessing; SIGTERM still ends the pool."""
+    import signal
+    import time
+    processor = background(pool, env=lesson_env(REDIS_URL=refusing_redis[1]))
+    processor.wait_for(lambda _: len(processor.errors) >= 2, timeout=15, what="two refusals")
+    time.sleep(1)
+    processor.signal(signal.SIGTERM)
+    assert processor.wait(timeout=30) == 0, processor
+    assert processor.errors and all(line.startswith("Redis error: ")
+                                    for line in processor.errors), processor

@@ -5,6 +5,7 @@ import shutil
 import subprocess
 import time
 
+import psutil
 import pytest
 import redis
 from rq import Queue
@@ -56,59 +57,103 @@ def hosts():
         subprocess.run(["ip", kind, "del", name], capture_output=True, timeout=10)
 
 
-def test_two_worker_hosts_one_cut_off_for_12_s_lose_nothing_and_run_nothing_twice(
-        hosts, tmp_path):
-    # Redis binds its namespace's address: reachable on the test's bridge only.
+@pytest.fixture
+def redis_host(hosts, tmp_path):
+    """Redis on the "redis" host, bound to that namespace's address (reachable on the test's
+    bridge only); yields a client of it."""
     namespace, _, address = hosts["redis"]
-    port = 6390
     server = subprocess.Popen(
         ["ip", "netns", "exec", namespace, embedded_redis.find_server_binary(), "--port",
-         str(port), "--bind", address, "--save", "", "--appendonly", "no",
+         "6390", "--bind", address, "--save", "", "--appendonly", "no",
          "--dir", str(tmp_path)], stdout=subprocess.DEVNULL)
-    url = f"redis://{address}:{port}/0"
-    workers = []
-    try:
-        client = redis.Redis.from_url(url, socket_connect_timeout=2)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.exceptions.ConnectionError:
-                assert time.monotonic() < deadline, "Redis did not start in its namespace"
-                time.sleep(0.1)
-        for host in ("worker1", "worker2"):
-            workers.append(Lesson("7-job_processor.py", "hosts", argv=[
-                "ip", "netns", "exec", hosts[host][0], PYTHON, str(ROOT / "7-job_processor.py"),
-                "hosts"], env=lesson_env(REDIS_URL=url)))
-        queue = Queue("hosts", connection=client, serializer=JSONSerializer)
-        wait_for_worker(client, "hosts", count=4, timeout=30)  # two processes per host
-        jobs = queue.enqueue_many([Queue.prepare_data("tests.jobs.count_done", ("done", 0.05),
-                                                      job_id=f"h{n}", timeout=20)
-                                   for n in range(400)])
-        time.sleep(1)
-        cut = hosts["worker1"][1]
-        ip("link", "set", cut, "down")  # worker1's host falls off the network
-        done_while_cut = client.hlen("done")
-        time.sleep(12)
-        assert client.hlen("done") > done_while_cut, "worker2 stopped too"
-        ip("link", "set", cut, "up")
-        healed = time.monotonic()
-        workers[0].wait_for(lambda _: any("is back" in line for line in workers[0].errors),
-                            timeout=15, what="worker1 says Redis is back")
-        resumed = time.monotonic() - healed
-        print(f"worker1 back {resumed:.1f} s after the network returned")  # shown with -s
-        assert resumed < 5 + 1, f"worker1 took {resumed:.1f} s to resume"
-        assert workers[0].errors[0].startswith("Redis connection lost ("), workers[0].errors
-        deadline = healed + 60
-        while client.hlen("done") < 400:
-            assert time.monotonic() < deadline, f"{client.hlen('done')} of 400 done"
-            time.sleep(0.2)
-        runs = [int(count) for count in client.hvals("done")]
-        assert len(runs) == 400 and max(runs) == 1, "a job was lost or ran twice"
-        assert {job.get_status(refresh=True) for job in jobs} == {"finished"}
-    finally:
-        for worker in workers:
-            worker.stop()
-        server.terminate()
-        server.wait(timeout=10)
+    client = redis.Redis.from_url(f"redis://{address}:6390/0", socket_connect_timeout=2)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            client.ping()
+            break
+        except redis.exceptions.ConnectionError:
+            assert time.monotonic() < deadline, "Redis did not start in its namespace"
+            time.sleep(0.1)
+    yield client
+    server.terminate()
+    server.wait(timeout=10)
+
+
+@pytest.fixture
+def processor_on(hosts, redis_host, background):
+    """Start ./7-job_processor.py hosts on a worker host."""
+    url = f"redis://{hosts['redis'][2]}:6390/0"
+
+    started = []
+
+    def start(host: str) -> Lesson:
+        started.append(background("7-job_processor.py", "hosts", env=lesson_env(REDIS_URL=url),
+                                  argv=["ip", "netns", "exec", hosts[host][0], PYTHON,
+                                        str(ROOT / "7-job_processor.py"), "hosts"]))
+        return started[-1]
+    yield start
+    for lesson in started:  # a cut-off pool cannot stop warmly: end its workers too
+        if lesson.proc.poll() is None:
+            for child in psutil.Process(lesson.proc.pid).children(recursive=True):
+                child.kill()
+
+
+def test_two_worker_hosts_one_cut_off_for_12_s_lose_nothing_and_run_nothing_twice(
+        hosts, redis_host, processor_on):
+    client = redis_host
+    workers = [processor_on("worker1"), processor_on("worker2")]
+    wait_for_worker(client, "hosts", count=4, timeout=30)  # two processes per host
+    queue = Queue("hosts", connection=client, serializer=JSONSerializer)
+    jobs = queue.enqueue_many([Queue.prepare_data("tests.jobs.count_done", ("done", 0.05),
+                                                  job_id=f"h{n}", timeout=20)
+                               for n in range(400)])
+    time.sleep(1)
+    cut = hosts["worker1"][1]
+    ip("link", "set", cut, "down")  # worker1's host falls off the network
+    done_while_cut = client.hlen("done")
+    time.sleep(12)
+    assert client.hlen("done") > done_while_cut, "worker2 stopped too"
+    ip("link", "set", cut, "up")
+    healed = time.monotonic()
+    workers[0].wait_for(lambda _: any("is back" in line for line in workers[0].errors),
+                        timeout=15, what="worker1 says Redis is back")
+    resumed = time.monotonic() - healed
+    print(f"worker1 back {resumed:.1f} s after the network returned")  # shown with -s
+    assert resumed < 5 + 1, f"worker1 took {resumed:.1f} s to resume"
+    assert workers[0].errors[0].startswith("Redis connection lost ("), workers[0].errors
+    deadline = healed + 60
+    while client.hlen("done") < 400:
+        assert time.monotonic() < deadline, f"{client.hlen('done')} of 400 done"
+        time.sleep(0.2)
+    runs = [int(count) for count in client.hvals("done")]
+    assert len(runs) == 400 and max(runs) == 1, "a job was lost or ran twice"
+    assert {job.get_status(refresh=True) for job in jobs} == {"finished"}
+
+
+def test_a_lost_worker_host_has_its_job_retried_on_another_within_60_s(
+        hosts, redis_host, processor_on):
+    """The host running a job is cut off for good: its job's heartbeat expires (20 s timeout
+    + 5 s) and the other host runs it again, as task 7's jobs are made (one Retry)."""
+    from rq import Retry
+    from rq.registry import StartedJobRegistry
+    client = redis_host
+    lost = processor_on("worker1")
+    wait_for_worker(client, "hosts", count=2, timeout=30)
+    queue = Queue("hosts", connection=client, serializer=JSONSerializer)
+    job = queue.enqueue("tests.jobs.count_done", "done", 5, job_id="long", job_timeout=20,
+                        retry=Retry(max=1))
+    deadline = time.monotonic() + 10
+    while "long" not in StartedJobRegistry(queue=queue).get_job_ids():
+        assert time.monotonic() < deadline, "the job never started on worker1"
+        time.sleep(0.05)
+    processor_on("worker2")
+    wait_for_worker(client, "hosts", count=4, timeout=30)
+    ip("link", "set", hosts["worker1"][1], "down")  # for good
+    cut = time.monotonic()
+    while job.get_status(refresh=True) != "finished":
+        assert time.monotonic() - cut < 60, f"job {job.get_status()} 60 s after the host loss"
+        time.sleep(0.2)
+    print(f"lost host's job finished elsewhere {time.monotonic() - cut:.1f} s after the loss")
+    assert (job.retries_left, client.hget("done", "long")) == (0, b"1")
+    assert lost.proc.poll() is None  # still waiting, cut off

@@ -134,13 +134,6 @@ class Bench:
         for key, what, command, processes, jobs in cases:
             rate = self.worker_rate(key.rstrip("2"), processes, jobs)
             self.row(f"worker_{key}", f"{what} ({jobs} no-op jobs)", command, rate, "jobs/s")
-        threaded = f"gunicorn {' '.join(THREADED_SERVER)} '9-stock:create_app()'"
-        app = AppServer("9-stock.py", env=self.env, ready_path="/list_products",
-                        production=THREADED_SERVER)
-        try:  # the threaded workers the README used before: why gevent
-            self.slow_clients("threaded", threaded, app)
-        finally:
-            app.stop()
         f = self.figures
         self.rows.append(("lessons' set-up / raw SimpleWorker (pure-Python parser)", "ratio",
                           f"{f['worker_lesson'] / f['worker_simple']:.2f}x (target >= 1.0x)"))

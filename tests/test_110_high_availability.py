@@ -112,3 +112,14 @@ def test_a_write_to_a_master_turned_replica_is_a_connection_error_to_retry(
             quick.set("k", "v")
     finally:
         embedded_redis.stop_server(stale)
+
+
+def test_the_dashboard_reads_through_sentinel(sentinels, serve_app, background):
+    env = lesson_env(REDIS_URL=sentinels.url)
+    background("6-job_processor.py", env=env)
+    dashboard = serve_app("109-dashboard.py", env=env, ready_path="/")
+    assert run_lesson("6-job_creator.py", env=env, timeout=30).returncode == 0
+    status, text, _ = dashboard.get("/0/data/queues.json")
+    assert status == 200 and "push_notification_code" in text, text
+    status, text, _ = dashboard.get("/0/data/workers.json")
+    assert status == 200 and json.loads(text)["workers"], text

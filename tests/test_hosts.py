@@ -14,7 +14,7 @@ from rq.serializers import JSONSerializer
 from tools import embedded_redis
 from tests.helpers import PYTHON, ROOT, Lesson, lesson_env, wait_for_worker
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("heavy")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hosts")]  # waits, little CPU
 HOSTS = ("redis", "worker1", "worker2")
 SUBNET = "10.77.{}.{}"
 

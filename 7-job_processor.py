@@ -51,7 +51,8 @@ if __name__ == "__main__":
     # queue.process(name, 2, ...).  The pool replaces a worker that dies, and
     # Ctrl-C or SIGTERM stops both after their running jobs.
     # The pool builds each worker from worker_class: partial() gives them
-    # the settings that find a dead worker's job (see 6-job_processor.py).
+    # the settings that find a dead worker's job (see 6-job_processor.py);
+    # heartbeat_grace also starts no scheduler: these jobs are never delayed.
     worker = partial(heartbeat_grace(SimpleWorker, 5), maintenance_interval=10,
                      worker_ttl=25)
     pool = WorkerPool(queues, connection=connection, num_workers=2,

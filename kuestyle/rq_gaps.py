@@ -5,7 +5,9 @@ timeout for a ``SimpleWorker``, which does not renew it; after the next renewal
 for a forking ``Worker``), so a killed worker's job is noticed a minute late at
 best.  Only ``Worker.get_heartbeat_ttl`` decides that number; it takes ``(job)``
 in RQ 2.12 and ``(job, working_time)`` in the next release, so the override takes both.
-The same class says a Redis error that ends ``work()`` in one line.
+The same class starts no scheduler process, which ``WorkerPool`` forces on (a worker that
+dies mid-job, by ``os._exit``, left its scheduler running after the pool had stopped), and
+says a Redis error that ends ``work()`` in one line.
 """
 from typing import Any
 
@@ -25,8 +27,10 @@ def heartbeat_grace(worker_class: type[Worker], grace: int) -> type[Worker]:
             return super().get_heartbeat_ttl(job, *args, **kwargs) - RQ_GRACE + grace
 
         def work(self, *args: Any, **kwargs: Any) -> bool:
-            """RQ's loop; a Redis error that ends it is one line, even in a WorkerPool's
-            process, where multiprocessing would print a traceback (not RQ's)."""
+            """RQ's loop, with no scheduler process (a WorkerPool asks for one: if its worker
+            dies mid-job, the orphan would outlive the pool); a Redis error that ends it is one
+            line, even in a WorkerPool's process, where multiprocessing prints a traceback."""
+            kwargs["with_scheduler"] = False  # the processors' jobs are never delayed
             try:
                 return super().work(*args, **kwargs)
             except redis.exceptions.RedisError as error:

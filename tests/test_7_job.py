@@ -112,8 +112,11 @@ def test_a_job_that_ends_its_process_fails_with_a_reason_and_its_worker_is_repla
     processor still exits 0 on SIGTERM."""
     from rq import Callback
     from kuestyle.events import ABANDONED, JobListener, job_completed, job_failed
+    import psutil
     processor = background("7-job_processor.py")
     wait_for_worker(rq_connection, QUEUE, count=2)
+    time.sleep(1)  # a worker's scheduler process, if any, started by now
+    before = psutil.Process(processor.proc.pid).children(recursive=True)
     queue = Queue(QUEUE, connection=rq_connection, serializer=JSONSerializer)
     events = []
     listener = JobListener(queue, events.append)
@@ -133,3 +136,6 @@ def test_a_job_that_ends_its_process_fails_with_a_reason_and_its_worker_is_repla
         describe(creator)
     processor.proc.send_signal(signal.SIGTERM)
     assert processor.proc.wait(timeout=20) == 0, processor.errors
+    time.sleep(1)
+    left = [p for p in before if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    assert not left, f"left running after the processor: {[p.cmdline() for p in left]}"

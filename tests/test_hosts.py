@@ -93,10 +93,18 @@ def processor_on(hosts, redis_host, background):
                                         str(ROOT / "7-job_processor.py"), "hosts"]))
         return started[-1]
     yield start
-    for lesson in started:  # a cut-off pool cannot stop warmly: end its workers too
-        if lesson.proc.poll() is None:
-            for child in psutil.Process(lesson.proc.pid).children(recursive=True):
-                child.kill()
+    for lesson in started:  # a cut-off pool cannot stop warmly: end it, then its workers
+        try:
+            pool = psutil.Process(lesson.proc.pid)
+            workers = pool.children(recursive=True)
+            pool.kill()  # first, or it would start new workers
+        except psutil.NoSuchProcess:
+            continue
+        for worker in workers:
+            try:
+                worker.kill()
+            except psutil.NoSuchProcess:
+                pass
 
 
 def test_two_worker_hosts_one_cut_off_for_12_s_lose_nothing_and_run_nothing_twice(

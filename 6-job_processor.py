@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Process the notification jobs of one queue with an RQ worker, Kue-style."""
-from rq import SimpleWorker
+from rq import Queue, SimpleWorker
 from rq.serializers import JSONSerializer
 
 from kuestyle.connection import connect
@@ -30,7 +30,9 @@ if __name__ == "__main__":
     # There it finds a job whose worker died (killed, its host lost): its
     # heartbeat expires 5 s after the job's timeout (RQ: 60 s, see
     # kuestyle/rq_gaps.py); the job is retried if it has a Retry, else failed.
-    worker = heartbeat_grace(SimpleWorker, 5)(
-        [QUEUE], connection=connection, serializer=JSONSerializer,
-        maintenance_interval=10, worker_ttl=25)
+    queue = Queue(QUEUE, connection=connection, serializer=JSONSerializer)
+    worker_class = heartbeat_grace(SimpleWorker, 5)  # RQ's SimpleWorker
+    worker = worker_class([queue], connection=connection,
+                          serializer=JSONSerializer, maintenance_interval=10,
+                          worker_ttl=25)
     worker.work()

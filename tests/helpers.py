@@ -1,6 +1,7 @@
 """Helpers for the tests: lessons run as processes, imported, and described on failure."""
 import importlib
 import subprocess
+import time
 from concurrent.futures import ThreadPoolExecutor
 from types import ModuleType
 
@@ -32,3 +33,12 @@ def listening_address(pid: int, port: int) -> str | None:
         if connection.status == psutil.CONN_LISTEN and connection.laddr.port == port:
             return connection.laddr.ip
     return None
+
+
+def wait_until(condition, timeout: float, what: str) -> None:
+    """Poll condition with a deadline."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {timeout}s")
+        time.sleep(0.05)

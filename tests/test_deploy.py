@@ -3,7 +3,6 @@ worker, and stops them all warmly."""
 import os
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import psutil
@@ -12,7 +11,7 @@ from rq import Queue
 from rq.serializers import JSONSerializer
 
 from tools import embedded_redis
-from tests.helpers import ROOT, http_get, wait_for_worker
+from tests.helpers import ROOT, http_get, wait_for_worker, wait_until
 
 pytestmark = pytest.mark.slow
 BIN = Path(os.sys.executable).parent
@@ -23,14 +22,6 @@ def supervisorctl(env: dict, *args: str) -> str:
     """Run supervisorctl on the project's configuration."""
     return subprocess.run([str(BIN / "supervisorctl"), "-c", str(ROOT / "deploy/supervisord.conf"),
                            *args], env=env, capture_output=True, text=True, timeout=30).stdout
-
-
-def wait_until(condition, timeout: float, what: str) -> None:
-    """Poll condition with a deadline."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, what
-        time.sleep(0.2)
 
 
 def test_supervisor_keeps_the_processes_alive_and_restarts_a_killed_worker(

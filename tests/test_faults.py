@@ -18,7 +18,7 @@ from rq.serializers import JSONSerializer
 from tools import embedded_redis
 from kuestyle.ids import next_ids
 from tests.helpers import (describe, hammer, import_lesson, lesson_env, listening_address,
-                           run_lesson, wait_for_worker)
+                           run_lesson, wait_for_worker, wait_until)
 
 # Slow, and kept off each other: these load the two cores or time a recovery,
 # so they run one after another in one test process (pytest-xdist loadgroup).
@@ -35,15 +35,6 @@ def create_jobs(queue: Queue, func: str, items: list, retry: Retry | None = None
     ids = next_ids(queue.connection, len(items))
     return queue.enqueue_many([Queue.prepare_data(func, (item,), job_id=job_id, retry=retry)
                                for job_id, item in zip(ids, items)])
-
-
-def wait_until(condition, timeout: float, what: str) -> None:
-    """Poll condition with a deadline."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {timeout}s")
-        time.sleep(0.05)
 
 
 @pytest.fixture

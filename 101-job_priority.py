@@ -12,16 +12,19 @@ from rq.serializers import JSONSerializer
 
 from kuestyle.connection import connect
 from kuestyle.ids import next_id
+from kuestyle.registered import runs_only
 from kuestyle.workers import quiet_rq_logs
 
 PRIORITIES = ["critical", "high", "medium", "normal", "low"]
 JOB_TYPE = "email"
+# What the worker runs, whatever a job in Redis names (Kue: queue.process).
+EmailJob = runs_only("101-job_priority.send_email")
 
 
 def queue_for(priority: str, connection: redis.Redis) -> Queue:
     """Return the queue that holds this job type's jobs of one priority."""
     return Queue(f"{JOB_TYPE}:{priority}", connection=connection,
-                 serializer=JSONSerializer)
+                 serializer=JSONSerializer, job_class=EmailJob)
 
 
 def send_email(to: str) -> None:
@@ -43,8 +46,8 @@ def main() -> None:
     quiet_rq_logs()
     queues = [queue_for(priority, connection) for priority in PRIORITIES]
     # burst: work until every queue is empty, then return.
-    SimpleWorker(queues, connection=connection,
-                 serializer=JSONSerializer).work(burst=True)
+    SimpleWorker(queues, connection=connection, serializer=JSONSerializer,
+                 job_class=EmailJob).work(burst=True)
 
 
 if __name__ == "__main__":

@@ -4,15 +4,18 @@ from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 
 from kuestyle.connection import connect
+from kuestyle.registered import EVENT_CALLBACKS, runs_only
 from kuestyle.workers import quiet_rq_logs
 
 QUEUE = "reminders"
+# What this worker runs, whatever a job in Redis names (Kue: queue.process).
+JOBS = runs_only("102-delayed_job.remind", *EVENT_CALLBACKS)
 
 if __name__ == "__main__":
     connection = connect(announce=False, patient=True)
     quiet_rq_logs()
     worker = SimpleWorker([QUEUE], connection=connection,
-                          serializer=JSONSerializer, maintenance_interval=30,
-                          worker_ttl=45)
+                          serializer=JSONSerializer, job_class=JOBS,
+                          maintenance_interval=30, worker_ttl=45)
     # Without the scheduler a delayed job would wait in its registry forever.
     worker.work(with_scheduler=True)

@@ -4,13 +4,17 @@ from rq import Worker
 from rq.serializers import JSONSerializer
 
 from kuestyle.connection import connect
+from kuestyle.registered import runs_only
 from kuestyle.workers import quiet_rq_logs
 
 QUEUE = "videos"
+# What this worker runs, whatever a job in Redis names (Kue: queue.process).
+JOBS = runs_only("104-remove_job.encode_video")
 
 if __name__ == "__main__":
     connection = connect(announce=False, patient=True)
     quiet_rq_logs()
     # Each job runs in a child process (the "work horse") that the worker
     # kills when told to stop that job (send_stop_job_command).
-    Worker([QUEUE], connection=connection, serializer=JSONSerializer).work()
+    Worker([QUEUE], connection=connection, serializer=JSONSerializer,
+           job_class=JOBS).work()

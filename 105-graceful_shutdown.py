@@ -22,10 +22,13 @@ from rq.serializers import JSONSerializer
 from kuestyle.connection import connect
 from kuestyle.ids import next_id
 from kuestyle.liveness import live_workers
+from kuestyle.registered import runs_only
 from kuestyle.workers import quiet_rq_logs
 
 QUEUE = "shutdown_demo"
 DEADLINE = 15.0
+# What the worker runs, whatever a job in Redis names (Kue: queue.process).
+JOBS = runs_only("105-graceful_shutdown.long_task")
 
 
 def long_task(seconds: float) -> None:
@@ -81,7 +84,8 @@ def work() -> None:
     """The worker: RQ's forking Worker; its signal handlers do the rest."""
     connection = connect(announce=False, patient=True)
     quiet_rq_logs()
-    Worker([QUEUE], connection=connection, serializer=JSONSerializer).work()
+    Worker([QUEUE], connection=connection, serializer=JSONSerializer,
+           job_class=JOBS).work()
 
 
 def main(workers: list) -> None:

@@ -23,6 +23,7 @@ from kuestyle.connection import connect
 from kuestyle.ids import next_id
 from kuestyle.rq_gaps import heartbeat_grace
 from kuestyle.liveness import live_workers
+from kuestyle.registered import runs_only
 from kuestyle.workers import quiet_rq_logs
 
 QUEUE = "renders"
@@ -33,6 +34,8 @@ WORKER_TTL = 16            # so an idle worker wakes up every second to look
 RENDER_SECONDS = 2.0
 RETRIES = 2
 DEADLINE = 30.0
+# What the workers run, whatever a job in Redis names (Kue: queue.process).
+JOBS = runs_only("106-crash_recovery.render")
 
 
 def render(name: str) -> None:
@@ -129,6 +132,7 @@ def work() -> None:
     # HEARTBEAT_GRACE seconds late instead of 60 (see kuestyle/rq_gaps.py).
     worker_class = heartbeat_grace(Worker, HEARTBEAT_GRACE)
     worker_class([QUEUE], connection=connection, serializer=JSONSerializer,
+                 job_class=JOBS,
                  job_monitoring_interval=HEARTBEAT_INTERVAL,
                  maintenance_interval=MAINTENANCE_INTERVAL,
                  worker_ttl=WORKER_TTL).work()

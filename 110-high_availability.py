@@ -3,10 +3,11 @@
 
 Starts a master, a replica and three Sentinels (the project's own
 redis-server, run with --sentinel), points REDIS_URL at the Sentinels
-(redis+sentinel://host:port,.../mymaster/0), runs ./7-job_processor.py and
-a stream of jobs through them, kills the master with SIGKILL, and reports:
-how long writes stopped, which acknowledged jobs were lost (replication is
-asynchronous), and whether any job id was handed out twice.
+(redis+sentinel://host:port,.../mymaster/0), runs a worker (this file's
+``worker`` role, task 7's settings) and a stream of jobs through them,
+kills the master with SIGKILL, and reports: how long writes stopped,
+which acknowledged jobs were lost (replication is asynchronous), and
+whether any job id was handed out twice.
 """
 import argparse
 import os
@@ -16,15 +17,20 @@ import tempfile
 import time
 from pathlib import Path
 
-from rq import Queue, get_current_job
+from rq import Queue, SimpleWorker, get_current_job
 from rq.serializers import JSONSerializer
 
 from kuestyle.connection import client
 from kuestyle.ids import next_id
+from kuestyle.registered import runs_only
+from kuestyle.rq_gaps import heartbeat_grace
+from kuestyle.workers import quiet_rq_logs
 from tools.embedded_redis import SentinelSet
 
 QUEUE = "high_availability"
 RUNS_KEY = "ha:runs"  # job id -> how many times it ran
+# What the worker runs, whatever a job in Redis names (Kue: queue.process).
+JOBS = runs_only(f"{Path(__file__).stem}.record")
 
 
 def record() -> None:
@@ -85,9 +91,7 @@ def main(seconds: float, kill_after: float) -> None:
         os.environ["REDIS_URL"] = servers.url
         print(f"Master on port {servers.master_port()}, its replica and three "
               f"Sentinels; REDIS_URL={servers.url}", flush=True)
-        processor = subprocess.Popen(
-            [sys.executable, str(Path(__file__).parent / "7-job_processor.py"),
-             QUEUE])
+        processor = subprocess.Popen([sys.executable, __file__, "worker"])
         try:
             queue = Queue(QUEUE, connection=client(patient=True),
                           serializer=JSONSerializer)
@@ -99,7 +103,17 @@ def main(seconds: float, kill_after: float) -> None:
             servers.stop()
 
 
+def work() -> None:
+    """The worker: task 7's SimpleWorker settings, on the Sentinels' master."""
+    quiet_rq_logs()
+    heartbeat_grace(SimpleWorker, 5)(
+        [QUEUE], connection=client(patient=True), serializer=JSONSerializer,
+        job_class=JOBS, maintenance_interval=10, worker_ttl=25).work()
+
+
 if __name__ == "__main__":
+    if sys.argv[1:] == ["worker"]:
+        sys.exit(work())
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=8.0,
                         help="how long jobs are created (default 8)")

@@ -4,10 +4,14 @@ from rq import Queue, SimpleWorker
 from rq.serializers import JSONSerializer
 
 from kuestyle.connection import connect
+from kuestyle.registered import EVENT_CALLBACKS, runs_only
 from kuestyle.rq_gaps import heartbeat_grace
 from kuestyle.workers import quiet_rq_logs
 
 QUEUE = "push_notification_code"
+# What this worker runs, whatever a job in Redis names (Kue: queue.process).
+NotificationJob = runs_only("6-job_processor.process_notification",
+                            *EVENT_CALLBACKS)
 
 
 def send_notification(phone_number: str, message: str) -> None:
@@ -30,9 +34,10 @@ if __name__ == "__main__":
     # There it finds a job whose worker died (killed, its host lost): its
     # heartbeat expires 5 s after the job's timeout (RQ: 60 s, see
     # kuestyle/rq_gaps.py); the job is retried if it has a Retry, else failed.
-    queue = Queue(QUEUE, connection=connection, serializer=JSONSerializer)
+    queue = Queue(QUEUE, connection=connection, serializer=JSONSerializer,
+                  job_class=NotificationJob)
     worker_class = heartbeat_grace(SimpleWorker, 5)  # RQ's SimpleWorker
     worker = worker_class([queue], connection=connection,
-                          serializer=JSONSerializer, maintenance_interval=10,
-                          worker_ttl=25)
+                          serializer=JSONSerializer, job_class=NotificationJob,
+                          maintenance_interval=10, worker_ttl=25)
     worker.work()

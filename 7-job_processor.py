@@ -9,11 +9,15 @@ from rq.worker_pool import WorkerPool
 from rq.serializers import JSONSerializer
 
 from kuestyle.connection import connect
+from kuestyle.registered import EVENT_CALLBACKS, runs_only
 from kuestyle.rq_gaps import heartbeat_grace
 from kuestyle.workers import quiet_rq_logs
 
 QUEUE = "push_notification_code_2"
 BLACKLISTED_NUMBERS = ["4153518780", "4153518781"]
+# What this worker runs, whatever a job in Redis names (Kue: queue.process).
+NotificationJob = runs_only("7-job_processor.process_notification",
+                            *EVENT_CALLBACKS)
 
 
 def report_progress(percent: int) -> None:
@@ -56,5 +60,6 @@ if __name__ == "__main__":
     worker = partial(heartbeat_grace(SimpleWorker, 5), maintenance_interval=10,
                      worker_ttl=25)
     pool = WorkerPool(queues, connection=connection, num_workers=2,
-                      worker_class=worker, serializer=JSONSerializer)
+                      worker_class=worker, serializer=JSONSerializer,
+                      job_class=NotificationJob)
     pool.start()

@@ -84,7 +84,7 @@ def test_send_notification_prints_the_line(capsys):
 
 
 def test_ctrl_c_lets_the_running_job_finish(background, rq_connection, r):
-    processor = background("6-job_processor.py")
+    processor = background("6-job_processor.py", probes=True)
     wait_for_worker(rq_connection, QUEUE)
     job = Queue(QUEUE, connection=rq_connection, serializer=JSONSerializer).enqueue(
         "tests.jobs.slow_job", "slow", 1.0)
@@ -98,7 +98,7 @@ def test_ctrl_c_lets_the_running_job_finish(background, rq_connection, r):
 
 
 def test_sigterm_is_a_warm_shutdown_too(background, rq_connection, r):
-    processor = background("6-job_processor.py")
+    processor = background("6-job_processor.py", probes=True)
     wait_for_worker(rq_connection, QUEUE)
     Queue(QUEUE, connection=rq_connection,
           serializer=JSONSerializer).enqueue("tests.jobs.slow_job", "slow", 0.5)

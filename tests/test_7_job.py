@@ -46,7 +46,7 @@ def test_full_run_creator_and_processor(background, rq_connection):
 
 
 def test_two_jobs_really_run_at_the_same_time(background, rq_connection):
-    background("7-job_processor.py")
+    background("7-job_processor.py", probes=True)
     wait_for_worker(rq_connection, QUEUE, count=2)
     queue = Queue(QUEUE, connection=rq_connection, serializer=JSONSerializer)
     twins = [queue.enqueue("tests.jobs.wait_for_twin", "twins") for _ in range(2)]
@@ -92,7 +92,7 @@ def test_send_notification_prints_for_other_numbers(capsys):
 
 
 def test_ctrl_c_lets_both_running_jobs_finish(background, rq_connection, r):
-    processor = background("7-job_processor.py")
+    processor = background("7-job_processor.py", probes=True)
     wait_for_worker(rq_connection, QUEUE, count=2)
     queue = Queue(QUEUE, connection=rq_connection, serializer=JSONSerializer)
     jobs = [queue.enqueue("tests.jobs.slow_job", key, 1.0) for key in ("a", "b")]
@@ -113,7 +113,7 @@ def test_a_job_that_ends_its_process_fails_with_a_reason_and_its_worker_is_repla
     from rq import Callback
     from kuestyle.events import ABANDONED, JobListener, job_completed, job_failed
     import psutil
-    processor = background("7-job_processor.py")
+    processor = background("7-job_processor.py", probes=True)
     wait_for_worker(rq_connection, QUEUE, count=2)
     time.sleep(1)  # a worker's scheduler process, if any, started by now
     before = psutil.Process(processor.proc.pid).children(recursive=True)

@@ -68,7 +68,7 @@ def test_redis_killed_three_times_mid_run_fails_and_loses_no_job(aof_redis, back
     queue.enqueue_many([Queue.prepare_data("tests.jobs.count_done", ("done",), job_id=job_id,
                                            timeout=20, retry=Retry(max=1)) for job_id in ids])
     app = serve_app("9-stock.py", env=env, ready_path="/list_products")
-    background("7-job_processor.py", "faults", env=env)
+    background("7-job_processor.py", "faults", env=env, probes=True)
     for kill, done_before in enumerate((400, 900, 1400)):
         wait_until(lambda: client.hlen("done") >= done_before, 60, f"{done_before} jobs done")
         client.close()
@@ -113,7 +113,7 @@ def test_killed_worker_jobs_all_complete_exactly_once(background, rq_connection)
     event too; RQ's record of successful results is what counts.
     """
     lesson = import_lesson("106-crash_recovery")
-    workers = [background("106-crash_recovery.py", "worker") for _ in range(2)]
+    workers = [background("106-crash_recovery.py", "worker", probes=True) for _ in range(2)]
     wait_for_worker(rq_connection, "renders", count=2)
     queue = Queue("renders", connection=rq_connection, serializer=JSONSerializer)
     jobs = create_jobs(queue, "tests.jobs.count_done", ["renders:done"] * 12, retry=Retry(max=2))

@@ -90,7 +90,8 @@ def processor_on(hosts, redis_host, background):
     def start(host: str) -> Lesson:
         started.append(background("7-job_processor.py", "hosts", env=lesson_env(REDIS_URL=url),
                                   argv=["ip", "netns", "exec", hosts[host][0], PYTHON,
-                                        str(ROOT / "7-job_processor.py"), "hosts"]))
+                                        "-m", "tests.with_probes", "7-job_processor.py",
+                                        "hosts"]))
         return started[-1]
     yield start
     for lesson in started:  # a cut-off pool cannot stop warmly: end it, then its workers

@@ -15,8 +15,11 @@ LESSONS = sorted(p.name for p in ROOT.glob("[0-9]*.py"))
 RQ_LESSONS = [name for name in LESSONS
               if 6 <= int(name.split("-")[0]) <= 108 and not name.startswith("9-")]
 PACKAGE = sorted((ROOT / "kuestyle").glob("*.py"))
-IMPORTED_LINES_BUDGET = 250
-LESSON_LINES_BUDGET = 130
+# 250 until the workers' rule of what runs (registered.py) and Kue's one attempt (retries.py)
+# came in: every worker reads both, and a budget is raised with its reason, not squeezed.
+IMPORTED_LINES_BUDGET = 330
+# 130 until each worker's page named what it runs (one line, two with its comment).
+LESSON_LINES_BUDGET = 140
 
 
 def code_lines(path) -> int:
@@ -50,13 +53,13 @@ def imported_lines(name: str) -> int:
 
 
 @pytest.mark.parametrize("name", LESSONS)
-def test_a_lesson_imports_at_most_250_project_lines(name):
+def test_a_lesson_imports_at_most_330_project_lines(name):
     assert imported_lines(name) <= IMPORTED_LINES_BUDGET, sorted(
         (str(m.relative_to(ROOT)), code_lines(m)) for m in project_imports(ROOT / name))
 
 
 @pytest.mark.parametrize("name", LESSONS)
-def test_a_lesson_is_at_most_130_lines(name):
+def test_a_lesson_is_at_most_140_lines(name):
     assert code_lines(ROOT / name) <= LESSON_LINES_BUDGET
 
 
@@ -115,14 +118,18 @@ def test_no_private_attribute_of_rq_or_redis_is_touched(path):
     assert private_uses(path) == []
 
 
+# Where an RQ class may be subclassed: the quarantine, and the rule that picks what runs.
+SUBCLASSES_ALLOWED = {"rq_gaps.py": {"Worker", "SimpleWorker", "worker_class"},
+                      "registered.py": {"Job"}}
+
+
 def test_only_the_quarantine_overrides_an_rq_worker_method():
     for path in [ROOT / name for name in LESSONS] + PACKAGE:
-        if path.name == "rq_gaps.py":
-            continue
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):
             if isinstance(node, ast.ClassDef):
                 bases = {ast.unparse(base) for base in node.bases}
+                bases -= SUBCLASSES_ALLOWED.get(path.name, set())
                 assert not bases & {"Worker", "SimpleWorker", "Queue", "Job", "WorkerPool"}, \
                     f"{path.name}: {node.name} subclasses {bases}"
 
@@ -148,20 +155,26 @@ def test_the_heartbeat_grace_replaces_rqs_60_seconds(base, expected, rq_connecti
 
 
 def test_rq_own_cli_runs_a_lessons_job(rq_connection, redis_server):
-    """`rq worker` (with the lessons' serializer) runs what a lesson queued; `rq info` reads it."""
+    """`rq worker` (the lessons' serializer and job class) runs what a lesson queued, and
+    refuses what it does not register; `rq info` reads it."""
     from rq import Queue
     from rq.serializers import JSONSerializer
     queue = Queue("push_notification_code", connection=rq_connection, serializer=JSONSerializer)
     job = queue.enqueue("6-job_processor.process_notification",
                         {"phoneNumber": "1", "message": "from rq's CLI"})
+    planted = queue.enqueue("os.system", "echo planted")
     rq_cli = [str(Path(PYTHON).parent / "rq")]  # the rq command pip installed beside python
     ran = subprocess.run([*rq_cli, "worker", "--burst", "--url", redis_server,
                           "--serializer", "rq.serializers.JSONSerializer",
-                          "--worker-class", "rq.SimpleWorker", "push_notification_code"],
+                          "--worker-class", "rq.SimpleWorker",
+                          "--job-class", "6-job_processor.NotificationJob",
+                          "push_notification_code"],
                          cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert ran.returncode == 0, ran.stderr
     assert "Sending notification to 1, with message: from rq's CLI" in ran.stdout
     assert job.get_status(refresh=True) == "finished"
+    assert planted.get_status(refresh=True) == "failed"
+    assert "not a function this worker runs: os.system" in planted.latest_result().exc_string
     info = subprocess.run([*rq_cli, "info", "--url", redis_server, "push_notification_code"],
                           cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert info.returncode == 0 and "push_notification_code" in info.stdout, info.stderr

@@ -47,11 +47,13 @@ class Lesson:
     """A lesson running in the background whose output lines can be awaited."""
 
     def __init__(self, name: str, *args: str, env: dict[str, str] | None = None,
-                 argv: list[str] | None = None):
-        """Start ./<name> (or argv) with its stdout and stderr read line by line."""
+                 argv: list[str] | None = None, probes: bool = False):
+        """Start ./<name> (or argv) with its stdout and stderr read line by line; probes:
+        its workers also run tests/jobs.py's probe jobs (tests/with_probes.py)."""
         self.name = name
+        script = ["-m", "tests.with_probes", name] if probes else [str(ROOT / name)]
         self.proc = subprocess.Popen(
-            argv or [PYTHON, str(ROOT / name), *args], cwd=ROOT, env=env or lesson_env(),
+            argv or [PYTHON, *script, *args], cwd=ROOT, env=env or lesson_env(),
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.lines: list[str] = []
         self.errors: list[str] = []

@@ -1,0 +1,73 @@
+"""A worker runs only the functions its lesson registers, as Kue's ``queue.process(name, fn)``.
+
+RQ stores a job as the dotted name of a function and imports whatever name it finds, so
+anyone who can write to Redis could make a worker import ``os.system``.  A lesson gives its
+worker (and the queues it hands it) ``job_class=runs_only(...)``: a job that names any other
+function or callback fails with the reason before anything is imported, and is not retried;
+an unregistered callback is never imported, never run.
+"""
+from typing import Any
+
+from rq.job import Job
+
+CALLBACK_FIELDS = ("success_callback_name", "failure_callback_name", "stopped_callback_name")
+# The job events' callbacks (kuestyle/events.py), for workers whose creators listen.
+EVENT_CALLBACKS = ("kuestyle.events.job_completed", "kuestyle.events.job_failed",
+                   "kuestyle.events.attempt_failed")
+
+
+class NotRegistered(Exception):
+    """A job names a function its worker does not run."""
+
+
+def runs_only(*names: str) -> type[Job]:
+    """RQ's Job class for a worker that runs only these dotted names (functions, callbacks)."""
+    registered = frozenset(names)
+
+    class RegisteredJob(Job):
+        """An RQ job whose function and callbacks run only if the worker registered them."""
+
+        runs = registered
+
+        def stored_callback(self, field: str) -> str:
+            """The dotted name RQ stored for one callback ('' for none)."""
+            return self.to_dict(include_meta=False).get(field) or ""
+
+        def unregistered(self) -> str | None:
+            """The first name this job holds that its worker does not run, or None."""
+            if self.instance is not None:
+                return f"{self.func_name} (a method of stored data)"
+            for name in (self.func_name, *map(self.stored_callback, CALLBACK_FIELDS)):
+                if name and name not in registered:
+                    return name
+            return None
+
+        @property
+        def func(self) -> Any:
+            """The job's function, imported only once the check has passed."""
+            name = self.unregistered()
+            if name is not None:
+                self.retries_left = 0  # refused for good: a retry would be refused again
+                raise NotRegistered(f"not a function this worker runs: {name}")
+            return super().func
+
+        def allowed(self, field: str) -> bool:
+            """True if that callback may be imported (it is registered)."""
+            return self.stored_callback(field) in registered
+
+        @property
+        def success_callback(self) -> Any:
+            """RQ's success callback, if registered; else none."""
+            return super().success_callback if self.allowed(CALLBACK_FIELDS[0]) else None
+
+        @property
+        def failure_callback(self) -> Any:
+            """RQ's failure callback, if registered; else none."""
+            return super().failure_callback if self.allowed(CALLBACK_FIELDS[1]) else None
+
+        @property
+        def stopped_callback(self) -> Any:
+            """RQ's stopped callback, if registered; else none."""
+            return super().stopped_callback if self.allowed(CALLBACK_FIELDS[2]) else None
+
+    return RegisteredJob

@@ -11,7 +11,7 @@ import argparse
 import re
 
 from flask import Flask, request
-from rq.exceptions import DeserializationError
+from rq.exceptions import DeserializationError, NoSuchJobError
 from rq.serializers import JSONSerializer
 from rq_dashboard.cli import make_flask_app
 from rq_dashboard.web import config as dashboard_config, setup_rq_connection
@@ -50,11 +50,13 @@ def create_app(url: str | None = None, write: bool = False) -> Flask:
     app.config["RQ_DASHBOARD_DISABLE_DELETE"] = not write
     setup_rq_connection(app)  # as rq-dashboard's own command does
     app.before_request(lambda: refusal(write))
-    dashboard_reads_json(app)
+    dashboard_reads_json(app, write)
     # A job whose data is not JSON (someone wrote it by hand) is refused.
     for error in (DeserializationError, ValueError):
         app.register_error_handler(
             error, lambda _: ("Job data is not valid JSON: not shown", 422))
+    # A job deleted or expired since the page was drawn.
+    app.register_error_handler(NoSuchJobError, lambda _: ("No such job", 404))
     return app
 
 

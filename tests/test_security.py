@@ -1,12 +1,13 @@
 """Nothing runs what Redis holds: a crafted pickle stays data; the dashboard obeys only itself."""
 import importlib
 import pickle
+from json import loads as json_loads
 
 import pytest
 from rq import Queue
 from rq.serializers import JSONSerializer
 
-from tests.helpers import wait_for_worker
+from tests.helpers import wait_for_worker, wait_until
 
 
 class Exploit:
@@ -119,3 +120,112 @@ def test_the_dashboard_workaround_is_checked_against_its_version():
 def test_a_worker_started_with_the_lessons_serializer_is_seen(background, rq_connection):
     background("108-image_worker.py")
     wait_for_worker(rq_connection, "images")
+
+
+def plant_failed(connection, queue_name: str, job_id: str, field: str, marker) -> None:
+    """A failed job on queue_name whose data, meta or latest result holds a crafted pickle."""
+    import base64
+    queue = Queue(queue_name, connection=connection, serializer=JSONSerializer)
+    job = queue.enqueue("108-image_app.process_image", "cat", job_id=job_id)
+    connection.lrem(queue.key, 0, job_id)
+    connection.hset(job.key, "status", "failed")
+    connection.zadd(queue.failed_job_registry.key, {job_id: 2 ** 40})
+    if field == "result":
+        payload = base64.b64encode(pickle.dumps(Exploit(marker)))
+        connection.xadd(f"rq:results:{job_id}", {"type": 2, "return_value": payload,
+                                                 "worker_name": ""})
+    else:
+        connection.hset(job.key, field, pickle.dumps(Exploit(marker)))
+
+
+def plant_busy_worker(connection, queue_name: str, job_id: str) -> None:
+    """A worker record, as RQ writes it, that says it is running job_id."""
+    key = "rq:worker:planted"
+    connection.hset(key, mapping={"queues": queue_name, "state": "busy", "current_job": job_id,
+                                  "birth": "2026-01-01T00:00:00.000000Z",
+                                  "last_heartbeat": "2026-01-01T00:00:00.000000Z"})
+    connection.sadd("rq:workers", key)
+    connection.sadd(f"rq:workers:{queue_name}", key)
+
+
+OWN = {"Origin": "http://localhost"}
+
+
+@pytest.mark.parametrize("field", ["data", "meta", "result"])
+def test_requeue_and_requeue_all_run_no_pickle(dashboard, rq_connection, marker, field):
+    plant_failed(rq_connection, "images", "5", field, marker)
+    answers = [dashboard.post("/job/5/requeue", headers=OWN),
+               dashboard.post("/requeue/images", headers=OWN),
+               dashboard.get("/requeue/images", headers=OWN)]
+    assert not marker.exists()
+    assert [a.status_code for a in answers if a.status_code >= 500] == [], answers
+
+
+def test_the_workers_list_runs_no_pickle(dashboard, redis_server, rq_connection, marker):
+    """The Workers tab polls workers.json, which reads each worker's current job."""
+    plant(rq_connection, "images", "5", "meta", marker)
+    plant_busy_worker(rq_connection, "images", "5")
+    for app in (dashboard,
+                importlib.import_module("109-dashboard").create_app(redis_server).test_client()):
+        response = app.get("/0/data/workers.json")
+        assert not marker.exists()
+        assert response.status_code == 200, response.data
+        # RQ keeps meta it cannot read as JSON as raw data, never unpickled.
+        assert response.json["workers"][0]["current_job"]["job_id"] == "5"
+
+
+@pytest.mark.parametrize("write", [False, True])
+def test_no_route_of_the_dashboard_runs_a_pickle(redis_server, rq_connection, marker, write):
+    """Every route rq-dashboard has, GET and POST from its own page, with pickles planted in a
+    queued job, a failed one (data, meta, result) and behind a busy worker."""
+    for job_id, field in (("11", "data"), ("12", "meta"), ("13", "result")):
+        plant_failed(rq_connection, "images", job_id, field, marker)
+    plant(rq_connection, "images", "5", "meta", marker)
+    plant_busy_worker(rq_connection, "images", "5")
+    app = importlib.import_module("109-dashboard").create_app(redis_server, write=write)
+    client = app.test_client()
+    values = {"instance_number": 0, "queue_name": "images", "per_page": 8, "order": "asc",
+              "page": 1}
+    asked = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.endswith("static"):
+            continue
+        for job_id in ("5", "11", "12", "13"):
+            for registry in ("queued", "failed", "started", "finished", "deferred",
+                             "scheduled", "canceled"):
+                arguments = {**values, "job_id": job_id, "registry_name": registry}
+                path = rule.build({k: v for k, v in arguments.items() if k in rule.arguments},
+                                  append_unknown=False)[1]
+                for method in {"GET", "POST"} & rule.methods:
+                    answer = client.open(path, method=method, headers=OWN)
+                    asked.append((method, path, answer.status_code))
+    assert not marker.exists()
+    assert [a for a in asked if a[2] >= 500] == []
+    assert len({path for _, path, _ in asked}) >= 20, asked  # the sweep reached the routes
+
+
+def test_an_ordinary_failed_job_requeued_twice_stays_json_and_runs(dashboard, rq_connection,
+                                                                   background):
+    queue = Queue("images", connection=rq_connection, serializer=JSONSerializer)
+    job = queue.enqueue("108-image_app.process_image", "cat", job_id="7", meta={"note": "hi"})
+    for _ in range(2):
+        queue.remove(job.id)
+        job.set_status("failed")
+        queue.failed_job_registry.add(job, ttl=600)
+        assert dashboard.post("/job/7/requeue", headers=OWN).status_code == 200
+    assert json_loads(rq_connection.hget(job.key, "meta")) == {"note": "hi"}
+    assert dashboard.get("/0/data/job/7.json").status_code == 200
+    background("108-image_worker.py")
+    wait_until(lambda: job.get_status(refresh=True) == "finished", 20, "the requeued job ran")
+
+
+def test_read_only_pages_show_no_button_they_would_refuse(redis_server, rq_connection):
+    queue = Queue("images", connection=rq_connection, serializer=JSONSerializer)
+    queue.enqueue("108-image_app.process_image", "cat", job_id="9")
+    read_only = importlib.import_module("109-dashboard").create_app(redis_server).test_client()
+    writable = importlib.import_module("109-dashboard").create_app(redis_server, write=True)
+    for path in ("/0/view/jobs/images/failed/8/asc/1", "/0/view/job/9"):
+        page = read_only.get(path).get_data(as_text=True)
+        assert "#requeue-all-btn" in page and "display: none !important" in page, path
+        assert "--write to requeue, delete or empty" in page
+        assert "read-only-note" not in writable.test_client().get(path).get_data(as_text=True)

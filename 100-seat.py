@@ -19,12 +19,17 @@ from kuestyle.ids import next_id
 from kuestyle.rq_gaps import heartbeat_grace
 from kuestyle.web import create_json_app, serve
 from kuestyle.liveness import live_workers
+from kuestyle.registered import runs_only
+from kuestyle.retries import only_a_lost_job_is_retried
 from kuestyle.workers import quiet_rq_logs
 
 SEATS_KEY = "available_seats"
 INITIAL_SEATS = 50  # each launch; --resume or RESUME_SEATS=1 keeps the count
 QUEUE = "reserve_seat"
 CONSUMER_LOCK = "reserve_seat:starting"
+# What the consumer runs, whatever a job in Redis names (Kue: queue.process).
+SeatJob = runs_only("100-seat.take_seat", "100-seat.seat_reserved",
+                    "100-seat.seat_not_reserved")
 # One atomic step: take a seat if one is left, once per job.  A job that runs
 # again (its worker died before RQ recorded the outcome) finds its receipt and
 # takes no second seat.
@@ -72,7 +77,9 @@ def seat_reserved(job: Job, connection: redis.Redis, result: int,
 
 def seat_not_reserved(job: Job, connection: redis.Redis, exc_type: type,
                       exc_value: BaseException, traceback: object) -> None:
-    """RQ failure callback, in the server's terminal, once RQ gives up."""
+    """RQ failure callback, in the server's terminal: no seat is final; a job
+    whose consumer died (kill -9) is retried."""
+    only_a_lost_job_is_retried(job, exc_type)
     if not job.retries_left:
         reason = exc_value or exc_type.__name__  # AbandonedJobError: no text
         print(f"Seat reservation job {job.id} failed: {reason}", flush=True)
@@ -90,7 +97,7 @@ def process_queue(url: str | None) -> None:
     # 6-job_processor.py for these settings, TAKE_SEAT for why it is safe.
     heartbeat_grace(SimpleWorker, 5)(
         [QUEUE], connection=client(patient=True, url=url),
-        serializer=JSONSerializer, maintenance_interval=10,
+        serializer=JSONSerializer, job_class=SeatJob, maintenance_interval=10,
         worker_ttl=25).work()
 
 

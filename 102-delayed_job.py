@@ -49,14 +49,15 @@ def main(delay: float) -> None:
     # (enqueue_in could run the job up to a second early): round up instead.
     run_at = datetime.fromtimestamp(math.ceil(time.time() + delay),
                                     timezone.utc)
-    job = queue.enqueue_at(run_at, "102-delayed_job.remind",
-                           "call the dentist", job_id=job_id,
-                           on_success=Callback(job_completed),
-                           on_failure=Callback(job_failed))
-    unit = "second" if delay == 1 else "seconds"
-    print(f"Job {job.id} created: runs in {delay:g} {unit}", flush=True)
-    print(f"Job {job.id} is {job.get_status().value}", flush=True)
-    # >>> Job 1 is scheduled
+    with listener.holding():  # these lines first, whatever the worker does
+        job = queue.enqueue_at(run_at, "102-delayed_job.remind",
+                               "call the dentist", job_id=job_id,
+                               on_success=Callback(job_completed),
+                               on_failure=Callback(job_failed))
+        unit = "second" if delay == 1 else "seconds"
+        print(f"Job {job.id} created: runs in {delay:g} {unit}", flush=True)
+        print(f"Job {job.id} is {job.get_status().value}", flush=True)
+        # >>> Job 1 is scheduled
     listener.wait_for_workers("./102-delayed_job_worker.py")
     listener.close()
 

@@ -16,7 +16,7 @@ from rq import Callback, Queue, Retry, get_current_job
 from rq.serializers import JSONSerializer
 
 from kuestyle.connection import connect
-from kuestyle.events import JobListener, job_completed, job_failed
+from kuestyle.events import JobListener, attempt_failed, job_completed
 from kuestyle.ids import next_id
 
 QUEUE = "uploads"
@@ -57,18 +57,23 @@ def main(backoff: str) -> None:
 
     listener = JobListener(queue, report)
     jobs = []
-    for name, retry in (("report.pdf", Retry(max=3, interval=intervals)),
-                        ("broken.pdf", Retry(max=1, interval=intervals[:1]))):
-        job_id = next_id(connection)
-        listener.watch([job_id])
-        jobs.append(queue.enqueue("103-retry_job.upload", name, job_id=job_id,
-                                  retry=retry,
-                                  on_success=Callback(job_completed),
-                                  on_failure=Callback(job_failed)))
-    for job, tries in zip(jobs, (3, 1)):
-        retries = "retry" if tries == 1 else "retries"
-        print(f"Job {job.id} created: {job.args[0]}, up to {tries} {retries}, "
-              f"{backoff} backoff {intervals[:tries]} s", flush=True)
+    with listener.holding():  # the created lines before any attempt's line
+        for name, retry in (("report.pdf", Retry(max=3, interval=intervals)),
+                            ("broken.pdf", Retry(max=1,
+                                                 interval=intervals[:1]))):
+            job_id = next_id(connection)
+            listener.watch([job_id])
+            # attempt_failed: RQ's Retry on any error (other lessons' jobs
+            # retry only when their worker dies).
+            jobs.append(queue.enqueue("103-retry_job.upload", name,
+                                      job_id=job_id, retry=retry,
+                                      on_success=Callback(job_completed),
+                                      on_failure=Callback(attempt_failed)))
+        for job, tries in zip(jobs, (3, 1)):
+            retries = "retry" if tries == 1 else "retries"
+            print(f"Job {job.id} created: {job.args[0]}, up to {tries} "
+                  f"{retries}, {backoff} backoff {intervals[:tries]} s",
+                  flush=True)
     listener.wait_for_workers("./103-retry_worker.py")
     for job in jobs:
         job.refresh()

@@ -31,14 +31,15 @@ def main() -> None:
     listener = JobListener(queue, print_outcome)  # subscribed before enqueue
     job_id = next_id(connection)                  # 1, 2, 3, ... like Kue
     listener.watch([job_id])
-    # job_timeout: like Kue's job.ttl().  A job whose worker died (or that a
-    # Redis crash left half-taken) is found 5-25 s after it (see
-    # 6-job_processor.py), not 4 minutes, and Retry runs it once more.
-    job = queue.enqueue("6-job_processor.process_notification", JOB_DATA,
-                        job_id=job_id, job_timeout=20, retry=Retry(max=1),
-                        on_success=Callback(job_completed),
-                        on_failure=Callback(job_failed))
-    print(f"Notification job created: {job.id}", flush=True)
+    # job_timeout: like Kue's job.ttl().  Retry: one more run, only if the
+    # job's worker dies (kill -9, a lost host); a job that raises fails at once
+    # (kuestyle/events.job_failed).  Held events: its created line comes first.
+    with listener.holding():
+        job = queue.enqueue("6-job_processor.process_notification", JOB_DATA,
+                            job_id=job_id, job_timeout=20, retry=Retry(max=1),
+                            on_success=Callback(job_completed),
+                            on_failure=Callback(job_failed))
+        print(f"Notification job created: {job.id}", flush=True)
     listener.wait_for_workers("./6-job_processor.py")
     listener.close()
 

@@ -50,15 +50,17 @@ def main() -> None:
     job_ids = next_ids(connection, len(JOBS))  # consecutive, in list order
     listener.watch(job_ids)
     # enqueue_many sends every job in one round trip.  Timeout and Retry: as
-    # in 6-job_creator.py (a job ends failed only after a second try).
-    jobs = queue.enqueue_many([
-        Queue.prepare_data("7-job_processor.process_notification", (data,),
-                           job_id=job_id, timeout=20, retry=Retry(max=1),
-                           on_success=Callback(job_completed),
-                           on_failure=Callback(job_failed))
-        for job_id, data in zip(job_ids, JOBS)])
-    for job in jobs:
-        print(f"Notification job created: {job.id}", flush=True)
+    # in 6-job_creator.py (retried only if its worker dies).  While held, no
+    # event line is printed: every created line comes first.
+    with listener.holding():
+        jobs = queue.enqueue_many([
+            Queue.prepare_data("7-job_processor.process_notification", (data,),
+                               job_id=job_id, timeout=20, retry=Retry(max=1),
+                               on_success=Callback(job_completed),
+                               on_failure=Callback(job_failed))
+            for job_id, data in zip(job_ids, JOBS)])
+        for job in jobs:
+            print(f"Notification job created: {job.id}", flush=True)
     listener.wait_for_workers("./7-job_processor.py")
     listener.close()
 

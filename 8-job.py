@@ -47,15 +47,17 @@ def create_push_notifications_jobs(jobs: list[dict],
     target = Queue(QUEUE, connection=queue.connection,
                    serializer=JSONSerializer)
     job_ids = next_ids(target.connection, len(jobs))
-    listener_for(target).watch(job_ids)
-    created = target.enqueue_many([
-        Queue.prepare_data(JOB_FUNCTION, (data,), job_id=job_id, timeout=20,
-                           retry=Retry(max=1),  # as in 6-job_creator.py
-                           on_success=Callback(job_completed),
-                           on_failure=Callback(job_failed))
-        for job_id, data in zip(job_ids, jobs)])
-    for job in created:
-        print(f"Notification job created: {job.id}", flush=True)
+    listener = listener_for(target)
+    listener.watch(job_ids)
+    with listener.holding():  # every created line before any event line
+        created = target.enqueue_many([
+            Queue.prepare_data(JOB_FUNCTION, (data,), job_id=job_id,
+                               timeout=20, retry=Retry(max=1),  # as in 6
+                               on_success=Callback(job_completed),
+                               on_failure=Callback(job_failed))
+            for job_id, data in zip(job_ids, jobs)])
+        for job in created:
+            print(f"Notification job created: {job.id}", flush=True)
     return created
 
 

@@ -1,10 +1,11 @@
 """Kue's job events on RQ: jobs publish progress (7-job_processor.py), callbacks outcomes, and a
 ``JobListener`` hands them to the creator: ``{"id": "3", "event": "complete"}``."""
+import contextlib
 import json
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import redis
@@ -12,6 +13,7 @@ from rq import Queue
 from rq.job import Job, JobStatus
 
 from kuestyle.liveness import live_workers
+from kuestyle.retries import only_a_lost_job_is_retried
 
 FIELDS = {"progress": ("progress", int), "failed attempt": ("error", str),
           "failed": ("error", str), "complete": ("id", str)}
@@ -31,7 +33,15 @@ def job_completed(job: Job, connection: redis.Redis, *args: Any, **kwargs: Any) 
 
 def job_failed(job: Job, connection: redis.Redis, exc_type: type, exc_value: BaseException,
                traceback: Any) -> None:
-    """RQ failure callback: ``failed`` with its reason, or ``failed attempt`` if RQ retries."""
+    """RQ failure callback: ``failed`` with its reason, at once; a lost worker's job is retried."""
+    only_a_lost_job_is_retried(job, exc_type)
+    attempt_failed(job, connection, exc_type, exc_value, traceback)
+
+
+def attempt_failed(job: Job, connection: redis.Redis, exc_type: type, exc_value: BaseException,
+                   traceback: Any) -> None:
+    """RQ failure callback for jobs retried on any error (103): ``failed attempt`` while RQ
+    retries, then ``failed`` with its reason."""
     try:
         reason = str(exc_value) or ABANDONED.get(exc_type.__name__, exc_type.__name__)
     except Exception:  # an exception whose text itself fails still has a type
@@ -68,6 +78,7 @@ class JobListener:
         self._changed = threading.Condition()
         self._watched: dict[str, int] = {}  # job id: the last progress passed on
         self._ended, self._seen_done = set(), set()  # job ids
+        self.received = 0  # messages read from the channel so far
         self._pubsub = queue.connection.pubsub()
         self._pubsub.subscribe(**{f"q:events:{queue.name}": self._on_message})
         if self._pubsub.get_message(timeout=5) is None:
@@ -78,6 +89,7 @@ class JobListener:
 
     def _on_message(self, message: dict) -> None:
         """Deliver a well-formed event; ignore anything else."""
+        self.received += 1  # read from the channel (delivered once no block holds them)
         try:
             event = json.loads(message["data"])
         except ValueError:
@@ -104,6 +116,13 @@ class JobListener:
         """Pass on the events of these jobs."""
         with self._changed:
             self._watched.update(dict.fromkeys(job_ids, -1))
+
+    @contextlib.contextmanager
+    def holding(self) -> Iterator[None]:
+        """Hold every event until the block ends: a creator enqueues and prints its created
+        lines inside it, so no event line can come before them, however fast the worker."""
+        with self._changed:  # the reading thread waits for this lock to hand an event on
+            yield
 
     def pending(self, job_ids: Iterable[str] | None = None) -> set[str]:
         """The watched jobs (or those of job_ids) that have not completed or failed yet."""
@@ -133,17 +152,30 @@ class JobListener:
 
     def _catch_up(self) -> None:
         """Report outcomes RQ recorded but whose event never came (seen twice: time to arrive)."""
-        pending = sorted(self.pending())
-        jobs = Job.fetch_many(pending, self.queue.connection, serializer=self.queue.serializer)
-        for job_id, job in zip(pending, jobs):
+        for job_id in sorted(self.pending()):
             # Missing (ids are watched before enqueue) or running: nothing to say.
+            event = self._recorded_end(job_id)
+            if event and job_id in self._seen_done:
+                self._deliver(event)
+            if event:
+                self._seen_done.add(job_id)
+
+    def _recorded_end(self, job_id: str) -> dict | None:
+        """The end RQ recorded for a job (None if it has none yet); a record that cannot be
+        read (someone wrote over it) is a failure with that reason, not a crash."""
+        try:
+            job = Job.fetch_many([job_id], self.queue.connection,
+                                 serializer=self.queue.serializer)[0]
             status = job.get_status(refresh=False) if job else None
             if status not in (JobStatus.FINISHED, JobStatus.FAILED):
-                continue
-            if job_id in self._seen_done:
-                self._deliver({"id": job_id, "error": job.meta.get("error", ""), "event":
-                               "complete" if status == "finished" else "failed"})
-            self._seen_done.add(job_id)
+                return None
+            return {"id": job_id, "error": str(job.meta.get("error", "")),
+                    "event": "complete" if status == JobStatus.FINISHED else "failed"}
+        except redis.exceptions.ConnectionError:
+            raise
+        except Exception as error:  # a corrupted record: its job cannot end well
+            return {"id": job_id, "event": "failed",
+                    "error": f"its record in Redis cannot be read ({type(error).__name__})"}
 
     def close(self) -> None:
         """Stop listening and release the connection."""

@@ -1,4 +1,4 @@
-"""Task 8: create_push_notifications_jobs, the port of the curriculum's test file.
+"""Task 8: create_push_notifications_jobs, the port of the curriculum's tests.
 
 As in Kue's test mode, no worker runs unless a test starts a burst worker.
 """
@@ -11,8 +11,11 @@ from kuestyle.workers import quiet_rq_logs
 from rq.serializers import JSONSerializer
 from tests.helpers import import_lesson
 
-JOBS = [{"phoneNumber": "4153518780", "message": "This is the code 1234 to verify your account"},
-        {"phoneNumber": "4153518743", "message": "This is the code 4321 to verify your account"}]
+JOBS = [{"phoneNumber": "4153518780",
+         "message": "This is the code 1234 to verify your account"},
+        {"phoneNumber": "4153518743",
+         "message": "This is the code 4321 to verify your account"}]
+QUEUE = "push_notification_code_3"
 
 
 @pytest.fixture
@@ -26,10 +29,11 @@ def lesson():
 @pytest.fixture
 def queue(rq_connection):
     """The queue the caller passes in (its connection is what matters)."""
-    return Queue("push_notification_code_3", connection=rq_connection, serializer=JSONSerializer)
+    return Queue(QUEUE, connection=rq_connection, serializer=JSONSerializer)
 
 
-@pytest.mark.parametrize("not_a_list", ["jobs", {"phoneNumber": "1"}, None, 42, tuple(JOBS)])
+@pytest.mark.parametrize("not_a_list", ["jobs", {"phoneNumber": "1"}, None,
+                                        42, tuple(JOBS)])
 def test_not_a_list_raises_type_error(lesson, queue, not_a_list):
     with pytest.raises(TypeError) as error:
         lesson.create_push_notifications_jobs(not_a_list, queue)
@@ -41,17 +45,20 @@ def test_two_jobs_land_with_exactly_the_given_data(lesson, queue, capsys):
     jobs = lesson.create_push_notifications_jobs(JOBS, queue)
     assert [job.id for job in jobs] == ["1", "2"]
     assert queue.job_ids == ["1", "2"]
-    assert [queue.fetch_job(job_id).args for job_id in queue.job_ids] == [[JOBS[0]], [JOBS[1]]]
-    assert all(job.origin == "push_notification_code_3" for job in jobs)
+    stored = [queue.fetch_job(job_id).args for job_id in queue.job_ids]
+    assert stored == [[JOBS[0]], [JOBS[1]]]
+    assert all(job.origin == QUEUE for job in jobs)
     assert capsys.readouterr().out == ("Notification job created: 1\n"
                                        "Notification job created: 2\n")
 
 
-def test_jobs_go_to_push_notification_code_3_whatever_the_queue_name(lesson, rq_connection):
-    other = Queue("some_other_queue", connection=rq_connection, serializer=JSONSerializer)
+def test_jobs_go_to_push_notification_code_3_whatever_the_queue_name(
+        lesson, rq_connection):
+    other = Queue("some_other_queue", connection=rq_connection,
+                  serializer=JSONSerializer)
     lesson.create_push_notifications_jobs(JOBS[:1], other)
     assert other.count == 0
-    assert Queue("push_notification_code_3", connection=rq_connection).count == 1
+    assert Queue(QUEUE, connection=rq_connection).count == 1
 
 
 def test_empty_list_creates_nothing(lesson, queue, capsys):
@@ -60,10 +67,12 @@ def test_empty_list_creates_nothing(lesson, queue, capsys):
     assert capsys.readouterr().out == ""
 
 
-def test_completed_and_failed_lines_appear_with_a_burst_worker(lesson, queue, capsys):
+def test_completed_and_failed_lines_appear_with_a_burst_worker(lesson, queue,
+                                                               capsys):
     jobs = lesson.create_push_notifications_jobs(JOBS, queue)
     quiet_rq_logs()
-    handlers = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    handlers = (signal.getsignal(signal.SIGINT),
+                signal.getsignal(signal.SIGTERM))
     try:
         SimpleWorker([queue], connection=queue.connection,
                      serializer=JSONSerializer).work(burst=True)
@@ -72,12 +81,23 @@ def test_completed_and_failed_lines_appear_with_a_burst_worker(lesson, queue, ca
         signal.signal(signal.SIGTERM, handlers[1])
     assert lesson.wait_for_outcomes(jobs, timeout=10)
     lines = capsys.readouterr().out.splitlines()
-    assert "Notification job 1 failed: Phone number 4153518780 is blacklisted" in lines
-    assert "Notification job 2 completed" in lines
-    assert lines.index("Notification job 2 0% complete") \
-        < lines.index("Notification job 2 50% complete") \
-        < lines.index("Notification job 2 completed")
-    assert [job.get_status(refresh=True) for job in jobs] == ["failed", "finished"]
+    assert lines[:2] == ["Notification job created: 1",
+                         "Notification job created: 2"]
+    sent = ("Sending notification to 4153518743, with message: "
+            "This is the code 4321 to verify your account")
+    assert sorted(lines[2:]) == sorted([
+        "Notification job 1 0% complete",
+        "Notification job 1 failed: Phone number 4153518780 is blacklisted",
+        "Notification job 2 0% complete", "Notification job 2 50% complete",
+        "Notification job 2 completed", sent])
+    blacklisted = "failed: Phone number 4153518780 is blacklisted"
+    for job_id, ends in (("1", blacklisted), ("2", "completed")):
+        prefix = f"Notification job {job_id} "
+        own = [line for line in lines if line.startswith(prefix)]
+        assert own[-1] == prefix + ends, lines
+    statuses = [job.get_status(refresh=True) for job in jobs]
+    assert statuses == ["failed", "finished"]
+    assert len(jobs[0].results()) == 1, "a blacklisted number is tried once"
 
 
 def test_wait_for_outcomes_times_out_without_a_worker(lesson, queue):
@@ -85,9 +105,11 @@ def test_wait_for_outcomes_times_out_without_a_worker(lesson, queue):
     assert lesson.wait_for_outcomes(jobs, timeout=0.2) is False
 
 
-def test_one_listener_whatever_the_number_of_calls(lesson, queue, rq_connection):
+def test_one_listener_whatever_the_number_of_calls(lesson, queue,
+                                                   rq_connection):
     for _ in range(150):
         lesson.create_push_notifications_jobs(JOBS[:1], queue)
     assert len(lesson._listeners) == 1
-    subscribers = dict(rq_connection.pubsub_numsub("q:events:push_notification_code_3"))
-    assert subscribers[b"q:events:push_notification_code_3"] == 1
+    channel = f"q:events:{QUEUE}"
+    subscribers = dict(rq_connection.pubsub_numsub(channel))
+    assert subscribers[channel.encode()] == 1

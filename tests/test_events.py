@@ -110,3 +110,32 @@ def test_a_lone_surrogate_or_control_character_is_shown_escaped():
     line = describe(event, "Notification job")
     assert line == "Notification job 1 failed: bad \\udc80 byte\\r\\x1b[2J"
     line.encode("utf-8")  # printable anywhere
+
+
+def test_an_event_read_while_held_waits_for_the_block_to_end(queue, rq_connection):
+    """A creator prints its created lines inside holding(): however fast the worker, an event
+    the listener has already read is handed on only after the block."""
+    from tests.helpers import wait_until
+    seen = []
+    listener = JobListener(queue, lambda e: seen.append(e["event"]))
+    listener.watch(["1"])
+    with listener.holding():
+        publish(rq_connection, {"id": "1", "event": "complete"})  # an instant worker
+        wait_until(lambda: listener.received >= 1, 5, "the listener read the event")
+        seen.append("created")  # what the creator prints in the block
+    assert listener.wait(timeout=5)
+    listener.close()
+    assert seen == ["created", "complete"]
+
+
+def test_a_corrupted_job_record_is_a_failure_not_a_crash(queue, rq_connection):
+    """Someone overwrote a watched job's hash: the listener says it failed, and why."""
+    seen = []
+    listener = JobListener(queue, seen.append)
+    job = queue.enqueue("6-job_processor.process_notification", {}, job_id="1")
+    listener.watch([job.id])
+    rq_connection.hset(job.key, mapping={"status": "no-such-status", "created_at": "garbage"})
+    assert listener.wait(timeout=10, check_every=0.1)
+    listener.close()
+    assert [(e["event"], e["error"]) for e in seen] == [
+        ("failed", "its record in Redis cannot be read (ValueError)")]

@@ -29,15 +29,17 @@ test: venv
 test-fast: venv
 	$(PY) -m pytest -m "not slow"
 
-## Start / stop a persistent embedded Redis on the REDIS_URL port (default 6379), data in .redis/.
+## Start / stop a persistent embedded Redis on the REDIS_URL port (default 6379), data in
+## REDIS_DIR (default .redis/).
+REDIS_DIR ?= .redis
 redis: venv
-	$(PY) -m tools.embedded_redis start
+	$(PY) -m tools.embedded_redis start --dir $(REDIS_DIR)
 
 redis-stop: venv
-	$(PY) -m tools.embedded_redis stop
+	$(PY) -m tools.embedded_redis stop --dir $(REDIS_DIR)
 
 redis-status: venv
-	$(PY) -m tools.embedded_redis status
+	$(PY) -m tools.embedded_redis status --dir $(REDIS_DIR)
 
 ## Kue's UI: rq-dashboard for REDIS_URL on http://127.0.0.1:9181
 dashboard: venv
@@ -56,8 +58,10 @@ supervisor: venv
 	@sleep 3; $(SUPERVISOR_ENV) $(VENV)/bin/supervisorctl -c deploy/supervisord.conf status
 
 supervisor-stop: venv
-	-$(SUPERVISOR_ENV) $(VENV)/bin/supervisorctl -c deploy/supervisord.conf stop all
-	-$(SUPERVISOR_ENV) $(VENV)/bin/supervisorctl -c deploy/supervisord.conf shutdown
+	@if test -S .supervisor/supervisor.sock; then \
+	  $(SUPERVISOR_ENV) $(VENV)/bin/supervisorctl -c deploy/supervisord.conf stop all; \
+	  $(SUPERVISOR_ENV) $(VENV)/bin/supervisorctl -c deploy/supervisord.conf shutdown; \
+	else echo "supervisor is not running: nothing to stop"; fi
 
 ## Measure the queue and the apps on this machine (a markdown table; a few minutes).
 bench: venv
@@ -69,6 +73,8 @@ bench-quick: venv
 
 ## Remove what make created; an embedded Redis still running is stopped first.
 clean:
-	-@test -S .supervisor/supervisor.sock && $(MAKE) --no-print-directory supervisor-stop
-	-@test -x $(PY) && test -f .redis/redis.pid && $(PY) -m tools.embedded_redis stop
-	rm -rf $(VENV) .redis .pytest_cache .supervisor
+	@if test -S .supervisor/supervisor.sock; then $(MAKE) --no-print-directory supervisor-stop; fi
+	@if test -x $(PY) && test -f $(REDIS_DIR)/redis.pid; then \
+	  $(PY) -m tools.embedded_redis stop --dir $(REDIS_DIR); fi
+	rm -rf $(VENV) $(REDIS_DIR) .pytest_cache .supervisor .hypothesis
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

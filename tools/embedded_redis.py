@@ -219,6 +219,12 @@ def is_our_server(pid: int, port: int) -> bool:
     return b"redis-server" in command and f":{port}".encode() in command
 
 
+def shown(path: Path) -> str:
+    """A path as a student reads it: relative to the current folder when inside it."""
+    path = path.resolve()
+    return str(path.relative_to(Path.cwd())) if path.is_relative_to(Path.cwd()) else str(path)
+
+
 def _pidfile(data_dir: Path) -> Path:
     """Return the file where the command line keeps the running server's pid."""
     return data_dir / "redis.pid"
@@ -240,14 +246,13 @@ def main(argv: list[str]) -> int:
         return 0 if state == "answering" else 1
     if args.command == "stop":
         if not pidfile.exists():
-            print("No embedded Redis was started from here", file=sys.stderr)
-            return 1
+            print("No embedded Redis is running here: nothing to stop")
+            return 0
         pid = int(pidfile.read_text())
         pidfile.unlink()
         if not is_our_server(pid, parsed.port or 6379):
-            print(f"The embedded Redis (pid {pid}) was not running: nothing stopped",
-                  file=sys.stderr)
-            return 1
+            print(f"The embedded Redis (pid {pid}) was not running: nothing stopped")
+            return 0
         stop_server(pid)
         print("Embedded Redis stopped")
         return 0
@@ -266,7 +271,7 @@ def main(argv: list[str]) -> int:
         return 1
     pidfile.write_text(str(pid))
     print(f"Embedded Redis (pid {pid}) listening on 127.0.0.1:{parsed.port or 6379}, "
-          f"data in {args.dir}")
+          f"data in {shown(args.dir)}")
     return 0
 
 

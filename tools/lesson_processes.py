@@ -23,8 +23,10 @@ PYTHON = sys.executable
 # The documented production server: gunicorn, a process per core, each serving
 # its connections as gevent greenlets, so slow clients hold no thread (40 of them
 # starve gthread's 2 x 8 threads).  No control socket: it would be shared in $HOME.
+# --preload: the master builds the app once per launch (100-seat puts its 50 seats on
+# sale then), and every worker, a replacement too, is a fork of it.
 PRODUCTION_SERVER = ["-w", "2", "-k", "gevent", "--worker-connections", "1000",
-                     "--no-control-socket"]
+                     "--no-control-socket", "--preload"]
 THREADED_SERVER = ["-w", "2", "-k", "gthread", "--threads", "8", "--no-control-socket"]
 
 
@@ -47,22 +49,26 @@ class Lesson:
     """A lesson running in the background whose output lines can be awaited."""
 
     def __init__(self, name: str, *args: str, env: dict[str, str] | None = None,
-                 argv: list[str] | None = None, probes: bool = False):
+                 argv: list[str] | None = None, probes: bool = False,
+                 terminal: bool = False):
         """Start ./<name> (or argv) with its stdout and stderr read line by line; probes:
-        its workers also run tests/jobs.py's probe jobs (tests/with_probes.py)."""
+        its workers also run tests/jobs.py's probe jobs (tests/with_probes.py); terminal:
+        stderr goes to stdout, in the order a terminal shows them."""
         self.name = name
         script = ["-m", "tests.with_probes", name] if probes else [str(ROOT / name)]
         self.proc = subprocess.Popen(
             argv or [PYTHON, *script, *args], cwd=ROOT, env=env or lesson_env(),
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT if terminal else subprocess.PIPE,
+            text=True)
         self.lines: list[str] = []
         self.errors: list[str] = []
         self._new: queue.Queue[str] = queue.Queue()
         self._readers = [
             threading.Thread(target=self._read, args=(self.proc.stdout, self.lines, True),
-                             daemon=True),
-            threading.Thread(target=self._read, args=(self.proc.stderr, self.errors, False),
                              daemon=True)]
+        if not terminal:
+            self._readers.append(threading.Thread(
+                target=self._read, args=(self.proc.stderr, self.errors, False), daemon=True))
         for reader in self._readers:
             reader.start()
 
@@ -166,7 +172,7 @@ class AppServer(Lesson):
 
     def __init__(self, name: str, *args: str, port: int | None = None,
                  env: dict[str, str] | None = None, ready_path: str = "/",
-                 production: bool | list[str] = False):
+                 production: bool | list[str] = False, terminal: bool = False):
         """Start the app (or, production, gunicorn serving it with PRODUCTION_SERVER or the
         options given); wait until ready_path answers."""
         from tools.embedded_redis import free_port
@@ -178,7 +184,7 @@ class AppServer(Lesson):
             options = PRODUCTION_SERVER if production is True else production
             argv = [PYTHON, "-m", "gunicorn", *options,
                     "-b", f"127.0.0.1:{self.port}", f"{name[:-3]}:create_app()"]
-        super().__init__(name, *args, env=env, argv=argv)
+        super().__init__(name, *args, env=env, argv=argv, terminal=terminal)
         deadline = time.monotonic() + 15
         while True:
             try:

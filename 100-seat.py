@@ -143,8 +143,11 @@ def create_app(url: str | None = None, resume: bool = False) -> Flask:
         try:
             if get_current_available_seats(connection) <= 0:
                 return {"status": "Reservation are blocked"}, 409
+            # Kept a day if it failed (RQ: a year, its result for ever), 500 s
+            # if it succeeded: a box office leaves no key behind for good.
             queue.enqueue("100-seat.take_seat", job_id=next_id(connection),
                           job_timeout=10, retry=Retry(max=3),
+                          failure_ttl=86400,
                           on_success=Callback("100-seat.seat_reserved"),
                           on_failure=Callback("100-seat.seat_not_reserved"))
         except redis.exceptions.RedisError as error:

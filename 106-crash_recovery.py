@@ -114,9 +114,10 @@ def main(freeze: float) -> None:
     follow(job, crashed_at)
     if freeze:
         time.sleep(max(0.0, freeze - (time.monotonic() - crashed_at)))
+        # Said first: once woken, its render may end at once (its sleep ended).
+        print(f"Worker running job {job.id} woken with SIGCONT")
         for pid in frozen:
             os.kill(pid, signal.SIGCONT)
-        print(f"Worker running job {job.id} woken with SIGCONT")
         time.sleep(RENDER_SECONDS + 1)  # its render ends: discarded
     for worker in workers:
         if worker.poll() is None:

@@ -20,7 +20,15 @@ def send_notification(phone_number: str, message: str) -> None:
 
 
 def process_notification(data: dict) -> None:
-    """Run one job: its data is Kue's job.data, {"phoneNumber", "message"}."""
+    """Run one job: its data is Kue's job.data, {"phoneNumber", "message"}.
+
+    Data in Redis is input, whoever wrote it: a bad shape fails the job.
+    """
+    fields = ("phoneNumber", "message")
+    if not isinstance(data, dict) or not all(
+            isinstance(data.get(key), str) for key in fields):
+        raise TypeError('job data must be {"phoneNumber": "...", '
+                        '"message": "..."}')
     send_notification(data["phoneNumber"], data["message"])
 
 

@@ -2,8 +2,10 @@
 does; ``connect(patient=True)``: commands ride out a restart, a partition or a failover."""
 import functools
 import os
+import signal
 import socket
 import sys
+import threading
 from typing import Any, NoReturn
 from urllib.parse import unquote, urlsplit
 
@@ -25,23 +27,54 @@ def redis_url() -> str:
 
 
 class ReportingRetry(Retry):
-    """redis-py's Retry, forever, telling stderr once that Redis went and once that it is back."""
+    """redis-py's Retry, forever, telling stderr once per outage and process that Redis went
+    and once that it is back, each line in one write (threads never merge two lines).  A
+    process told to stop (Ctrl-C, SIGTERM) waits for Redis no more: what it does on its way
+    out (RQ unregisters its worker) ends it at once, ``Redis error: ...`` and status 1, in
+    any process (a WorkerPool's, RQ's scheduler)."""
 
     lost = False
+    stopping = False  # a signal asked this process to stop
+    said = threading.Lock()  # one state per process, whichever thread lost the connection
 
     def call_with_retry(self, do: Any, fail: Any, *args: Any, **kwargs: Any) -> Any:
         """Run one command, retrying through an outage."""
         def failed(error: Exception, *count: int) -> None:
-            if not ReportingRetry.lost:
-                ReportingRetry.lost = True
-                print(f"Redis connection lost ({error}): retrying until it is back "
-                      "(Ctrl-C twice quits now)", file=sys.stderr, flush=True)
+            ReportingRetry.say(True, f"Redis connection lost ({error}): retrying until it "
+                                     "is back (Ctrl-C quits)")
+            if ReportingRetry.stopping:  # on its way out: say why in one line, and stop
+                raise SystemExit(f"Redis error: {error}") from None
             fail(error, *count)
+        note_stop_signals()
         result = super().call_with_retry(do, failed, *args, **kwargs)
         if ReportingRetry.lost:
-            ReportingRetry.lost = False
-            print("Redis connection is back", file=sys.stderr, flush=True)
+            ReportingRetry.say(False, "Redis connection is back")
         return result
+
+    @classmethod
+    def say(cls, lost: bool, line: str) -> None:
+        """Print line if the connection state changes to lost (or back)."""
+        with cls.said:
+            if cls.lost != lost:
+                cls.lost = lost
+                sys.stderr.write(line + "\n")
+                sys.stderr.flush()
+
+
+def note_stop_signals() -> None:
+    """Have the process's SIGINT and SIGTERM handlers (RQ's, or Python's Ctrl-C) also note
+    that it is stopping.  Only the main thread may; RQ replaces its handlers as it goes, so
+    every command looks again (a cheap check)."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        handler = signal.getsignal(signum)
+        if callable(handler) and not getattr(handler, "notes_stop", False):
+            def notes_stop(number: int, frame: Any, handler: Any = handler) -> None:
+                ReportingRetry.stopping = True
+                handler(number, frame)
+            notes_stop.notes_stop = True
+            signal.signal(signum, notes_stop)
 
 
 def options(patient: bool = False) -> dict[str, Any]:

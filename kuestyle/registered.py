@@ -4,12 +4,20 @@ RQ stores a job as the dotted name of a function and imports whatever name it fi
 anyone who can write to Redis could make a worker import ``os.system``.  A lesson gives its
 worker (and the queues it hands it) ``job_class=runs_only(...)``: a job that names any other
 function or callback fails with the reason before anything is imported, and is not retried;
-an unregistered callback is never imported, never run.
+an unregistered callback is never imported, never run.  A queue entry that is not a job it
+can read (a bad id, a record someone wrote over) is set aside, said in one line on stderr,
+and the worker goes on: RQ's own loop would stop for it.
 """
+import sys
 from typing import Any
 
+from redis.exceptions import RedisError
+from rq.exceptions import NoSuchJobError, StopRequested
 from rq.job import Job
 
+# What fetching a job may raise that is not about the record: a job that is gone, a stop a
+# signal asked for (RQ raises it where the worker is), Redis itself.
+NOT_ABOUT_THE_RECORD = (NoSuchJobError, StopRequested, RedisError)
 CALLBACK_FIELDS = ("success_callback_name", "failure_callback_name", "stopped_callback_name")
 # The job events' callbacks (kuestyle/events.py), for workers whose creators listen.
 EVENT_CALLBACKS = ("kuestyle.events.job_completed", "kuestyle.events.job_failed",
@@ -28,6 +36,18 @@ def runs_only(*names: str) -> type[Job]:
         """An RQ job whose function and callbacks run only if the worker registered them."""
 
         runs = registered
+
+        @classmethod
+        def fetch(cls, id: str, connection: Any = None, serializer: Any = None) -> Job:
+            """RQ's fetch; an unreadable entry is set aside (RQ skips a job that is gone)."""
+            try:
+                return super().fetch(id, connection=connection, serializer=serializer)
+            except NOT_ABOUT_THE_RECORD:
+                raise
+            except Exception as error:  # its id, status, dates, timeout... are not RQ's
+                sys.stderr.write(f"Skipped queue entry {id!r}: not a job this worker can "
+                                 f"read ({type(error).__name__}: {error})\n")
+                raise NoSuchJobError(f"unreadable job {id!r}") from None
 
         def stored_callback(self, field: str) -> str:
             """The dotted name RQ stored for one callback ('' for none)."""

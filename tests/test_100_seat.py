@@ -1,15 +1,17 @@
 """Task 100: seats sold through a queue: exactly 50 under any load, never negative."""
 import json
+import os
+import re
 import signal
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from rq import Queue, Worker
+from rq import Callback, Queue, Retry, Worker
 from rq.command import send_shutdown_command
 from rq.serializers import JSONSerializer
 
-from tests.helpers import hammer, import_lesson, lesson_env
+from tests.helpers import hammer, import_lesson, lesson_env, wait_until
 
 
 @pytest.fixture
@@ -88,7 +90,9 @@ def test_process_takes_seats_and_prints_outcomes(app, r, capfd):
 def test_take_seat_never_goes_below_zero(seat, rq_connection, r):
     r.set("available_seats", 0)
     queue = Queue("reserve_seat", connection=rq_connection, serializer=JSONSerializer)
-    job = queue.enqueue("100-seat.take_seat")
+    # As the app enqueues it: a Retry for a consumer that dies, never for "no seat".
+    job = queue.enqueue("100-seat.take_seat", retry=Retry(max=3),
+                        on_failure=Callback("100-seat.seat_not_reserved"))
     from rq import SimpleWorker
     handlers = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
     try:
@@ -99,6 +103,7 @@ def test_take_seat_never_goes_below_zero(seat, rq_connection, r):
         signal.signal(signal.SIGTERM, handlers[1])
     assert job.get_status(refresh=True) == "failed"
     assert "Not enough seats available" in job.latest_result().exc_string
+    assert len(job.results()) == 1, "no seat is final at once, not retried"
     assert r.get("available_seats") == "0"
 
 
@@ -270,3 +275,38 @@ def test_sigterm_answers_every_request_it_took_before_exiting(serve_app, rq_conn
     assert answers.count(202) == queue.count > 0, set(answers)
     assert set(answers) <= {202, 409, 0}
     assert not any("Traceback" in line for line in app.errors), app.errors
+
+
+@pytest.mark.slow
+def test_one_gunicorn_launch_sells_50_however_its_workers_are_replaced(
+        serve_app, r, rq_connection):
+    """The production command: a worker SIGKILLed or replaced on HUP mid-sale must not put
+    50 seats on sale again (each worker used to run create_app(): 90 sold for 50)."""
+    import psutil
+    from tools.lesson_processes import PRODUCTION_SERVER
+    # Old workers get 5 s to finish after HUP (gunicorn's default: 30).
+    app = serve_app("100-seat.py", ready_path="/available_seats",
+                    production=[*PRODUCTION_SERVER, "--graceful-timeout", "5"])
+    master = psutil.Process(app.proc.pid)
+    finished = Queue("reserve_seat", connection=rq_connection,
+                     serializer=JSONSerializer).finished_job_registry
+
+    def sell(count: int, left: int) -> None:
+        assert {app.get("/reserve_seat")[0] for _ in range(count)} == {202}
+        app.get("/process")
+        wait_until(lambda: r.get("available_seats") == str(left), 30, f"{left} seats left")
+
+    def replace_workers(how) -> None:
+        before = {worker.pid for worker in master.children()}
+        how(before)
+        wait_until(lambda: len({w.pid for w in master.children()} - before) >= 1
+                   and len(master.children()) == 2, 45, "gunicorn replaced a worker")
+
+    sell(40, 10)
+    replace_workers(lambda pids: os.kill(min(pids), signal.SIGKILL))
+    replace_workers(lambda pids: master.send_signal(signal.SIGHUP))
+    answers = {app.get("/available_seats")[1] for _ in range(20)}  # both workers answer
+    assert answers == {'{"numberOfAvailableSeats":"10"}'}
+    sell(10, 0)
+    wait_until(lambda: len(finished) == 50, 30, "50 seat jobs completed")
+    assert app.get("/reserve_seat")[:2] == (409, '{"status":"Reservation are blocked"}')

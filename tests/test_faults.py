@@ -285,3 +285,31 @@ def test_scheduling_resumes_within_5_s_of_redis_returning(private_redis, backgro
     assert time.monotonic() - returned < 5 + 1, "the scheduler did not resume in time"
     assert creator.wait(timeout=15) == 0, creator
     client.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("script, queue_name", [
+    ("6-job_processor.py", "push_notification_code"),
+    ("7-job_processor.py", "push_notification_code_2"),
+    ("102-delayed_job_worker.py", "reminders"), ("104-remove_worker.py", "videos"),
+    ("108-image_worker.py", "images")])
+def test_one_sigterm_stops_a_processor_while_redis_is_down(
+        script, queue_name, private_redis, background):
+    """A single SIGTERM used to leave an idle processor waiting for Redis for ever (RQ
+    unregisters its worker on the way out): now it exits within 20 s, one line at most."""
+    import redis as redis_py
+    processor = background(script, env=lesson_env(REDIS_URL=private_redis.url))
+    client = redis_py.Redis.from_url(private_redis.url)
+    wait_for_worker(client, queue_name, count=2 if script.startswith("7-") else 1)
+    client.close()
+    private_redis.stop()
+    wait_until(lambda: any("Redis connection lost" in line for line in processor.errors), 15,
+               f"{script} noticed that Redis went")
+    import psutil
+    tree = psutil.Process(processor.proc.pid).children(recursive=True)  # pool, scheduler
+    processor.signal(signal.SIGTERM)
+    status = processor.wait(timeout=20)
+    assert status in (0, 1), processor
+    assert not any("Traceback" in line for line in processor.errors), processor
+    wait_until(lambda: not any(child.is_running() and child.status() != psutil.STATUS_ZOMBIE
+                               for child in tree), 10, "nothing the processor started is left")

@@ -16,8 +16,10 @@ RQ_LESSONS = [name for name in LESSONS
               if 6 <= int(name.split("-")[0]) <= 108 and not name.startswith("9-")]
 PACKAGE = sorted((ROOT / "kuestyle").glob("*.py"))
 # 250 until the workers' rule of what runs (registered.py) and Kue's one attempt (retries.py)
-# came in: every worker reads both, and a budget is raised with its reason, not squeezed.
-IMPORTED_LINES_BUDGET = 330
+# came in: every worker reads both; 380 since the dashboard's quarantine serves seven views
+# reading JSON and the patient client stops retrying on a signal (100-seat, the largest,
+# imports 366).  A budget is raised with its reason, not squeezed.
+IMPORTED_LINES_BUDGET = 380
 # 130 until each worker's page named what it runs (one line, two with its comment).
 LESSON_LINES_BUDGET = 140
 
@@ -53,7 +55,7 @@ def imported_lines(name: str) -> int:
 
 
 @pytest.mark.parametrize("name", LESSONS)
-def test_a_lesson_imports_at_most_330_project_lines(name):
+def test_a_lesson_imports_at_most_380_project_lines(name):
     assert imported_lines(name) <= IMPORTED_LINES_BUDGET, sorted(
         (str(m.relative_to(ROOT)), code_lines(m)) for m in project_imports(ROOT / name))
 

@@ -149,3 +149,50 @@ def test_the_rule_is_checked_against_the_rq_it_relies_on(rq_connection):
                      on_success=Callback("kuestyle.events.job_completed"))
     assert set(registered.CALLBACK_FIELDS) <= set(job.to_dict())
     assert job.to_dict()["success_callback_name"] == "kuestyle.events.job_completed"
+
+
+@pytest.mark.parametrize("script, queue_name", [("6-job_processor.py", "push_notification_code"),
+                                                ("7-job_processor.py", "push_notification_code_2")])
+@pytest.mark.parametrize("data", [{"phoneNumber": 1, "message": "m"}, {"message": "m"},
+                                  ["4153518780", "m"], "4153518780"])
+def test_a_registered_function_treats_its_arguments_as_input(
+        script, queue_name, data, background, rq_connection):
+    """Whoever writes Redis may call a registered function with any arguments: a bad shape
+    fails that job with a clear reason, and the worker goes on."""
+    queue = Queue(queue_name, connection=rq_connection, serializer=JSONSerializer)
+    bad = queue.enqueue(f"{script[:-3]}.process_notification", data, job_id="bad")
+    real = queue.enqueue(f"{script[:-3]}.process_notification",
+                         {"phoneNumber": "1", "message": "real"}, job_id="real")
+    background(script)
+    wait_until(lambda: real.get_status(refresh=True) == "finished", 20, "the real job finished")
+    assert 'job data must be {"phoneNumber": "...", "message": "..."}' in refusal_of(queue, "bad")
+    assert bad.get_status(refresh=True) == "failed"
+
+
+POISON = {"an id RQ refuses": ("a.b", None),
+          "a garbage status": ("bad-status", {"status": "no-such-status"}),
+          "a garbage date": ("bad-date", {"created_at": "yesterday-ish"}),
+          "a garbage timeout": ("bad-timeout", {"timeout": "forever"})}
+
+
+@pytest.mark.parametrize("poison", POISON)
+@pytest.mark.parametrize("script", ["6-job_processor.py", "104-remove_worker.py",
+                                    "108-image_worker.py"])
+def test_a_malformed_queue_entry_is_set_aside_and_the_worker_goes_on(
+        script, poison, background, rq_connection):
+    """One bad entry used to end RQ's loop: the processor exited 0, saying nothing."""
+    args, queue_name, function, real_args, reached = WORKERS[script]
+    queue = Queue(queue_name, connection=rq_connection, serializer=JSONSerializer)
+    job_id, fields = POISON[poison]
+    if fields is None:
+        rq_connection.rpush(queue.key, job_id)
+    else:
+        queue.enqueue(function, *real_args, job_id=job_id)
+        rq_connection.hset(f"rq:job:{job_id}", mapping=fields)
+    real = queue.enqueue(function, *real_args, job_id="real")
+    worker = background(script, *args)
+    wait_until(lambda: real.get_status(refresh=True) == reached, 30,
+               f"{script}: the good job after {poison} {reached}")
+    assert worker.proc.poll() is None, f"{script} stopped: {worker.errors}"
+    wait_until(lambda: any(f"Skipped queue entry '{job_id}'" in line
+                           for line in worker.errors), 5, "the entry said on stderr")

@@ -5,7 +5,8 @@ Run by tools/bench/run.py in a fresh process per measurement:
 ``python -m tools.bench.worker_rate MODE PROCESSES QUEUE`` where MODE is
 ``fork`` (RQ's default forking worker), ``simple`` (RQ's non-forking worker)
 or ``lesson`` (what the lessons run: SimpleWorker, or WorkerPool for 2, with
-the JSON serializer and the lessons' client).  ``fork`` and ``simple`` use
+the JSON serializer, the lessons' client and their job class, which checks the
+names a job holds before it runs).  ``fork`` and ``simple`` use
 redis-py's pure-Python reply parser and pickle; ``lesson`` uses hiredis when
 installed.  Prints JSON: {"start": t0, "end": t1} in Unix seconds.
 """
@@ -20,6 +21,7 @@ from rq.serializers import JSONSerializer
 from rq.worker_pool import WorkerPool
 
 from kuestyle.connection import client, redis_url
+from kuestyle.registered import runs_only
 from kuestyle.workers import quiet_rq_logs
 
 
@@ -28,13 +30,15 @@ def main(mode: str, processes: int, queue: str) -> None:
     quiet_rq_logs()
     if mode == "lesson":
         connection = client(patient=True)
+        jobs = runs_only("tools.bench.jobs.noop")
         start = time.time()
         if processes == 1:
-            SimpleWorker([queue], connection=connection,
-                         serializer=JSONSerializer).work(burst=True)
+            SimpleWorker([queue], connection=connection, serializer=JSONSerializer,
+                         job_class=jobs).work(burst=True)
         else:
             WorkerPool([queue], connection=connection, num_workers=processes,
-                       worker_class=SimpleWorker, serializer=JSONSerializer).start(burst=True)
+                       worker_class=SimpleWorker, serializer=JSONSerializer,
+                       job_class=jobs).start(burst=True)
     else:
         pool = redis.ConnectionPool.from_url(redis_url(), parser_class=_RESP2Parser)
         connection = redis.Redis(connection_pool=pool)

@@ -1,0 +1,27 @@
+"""kuestyle.connection: the patient client through an outage, as several threads see it."""
+import threading
+
+import redis
+
+from kuestyle.connection import ReportingRetry, options
+from tests.helpers import wait_until
+
+
+def test_an_outage_is_one_lost_and_one_back_line_per_process(private_redis, capsys):
+    """Eight threads lose Redis at once (a WorkerPool's worker, its heartbeat, a listener):
+    the process says once that it went and once that it is back, each on its own line."""
+    client = redis.Redis.from_url(private_redis.url, **options(patient=True))
+    client.ping()
+    private_redis.stop()
+    threads = [threading.Thread(target=client.ping) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    wait_until(lambda: ReportingRetry.lost, 15, "the outage noticed")
+    private_redis.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not any(thread.is_alive() for thread in threads), "a command never came back"
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.partition(" (")[0] for line in lines] == [
+        "Redis connection lost", "Redis connection is back"], lines
+    client.close()

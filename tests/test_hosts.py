@@ -1,6 +1,7 @@
 """Workers on other hosts: Redis, two processors and the creator each in a network namespace
 of their own (a host each, joined by a bridge), and one worker host cut off for a while."""
 import os
+import secrets
 import shutil
 import subprocess
 import time
@@ -57,16 +58,25 @@ def hosts():
         subprocess.run(["ip", kind, "del", name], capture_output=True, timeout=10)
 
 
+PASSWORD = secrets.token_hex(8)
+
+
+def redis_url_of(hosts) -> str:
+    """REDIS_URL of the Redis on the "redis" host, its password included."""
+    return f"redis://:{PASSWORD}@{hosts['redis'][2]}:6390/0"
+
+
 @pytest.fixture
 def redis_host(hosts, tmp_path):
     """Redis on the "redis" host, bound to that namespace's address (reachable on the test's
     bridge only); yields a client of it."""
     namespace, _, address = hosts["redis"]
+    # Off loopback, a server has a password (Redis 7+ refuses clients otherwise).
     server = subprocess.Popen(
         ["ip", "netns", "exec", namespace, embedded_redis.find_server_binary(), "--port",
          "6390", "--bind", address, "--save", "", "--appendonly", "no",
-         "--dir", str(tmp_path)], stdout=subprocess.DEVNULL)
-    client = redis.Redis.from_url(f"redis://{address}:6390/0", socket_connect_timeout=2)
+         "--requirepass", PASSWORD, "--dir", str(tmp_path)], stdout=subprocess.DEVNULL)
+    client = redis.Redis.from_url(redis_url_of(hosts), socket_connect_timeout=2)
     deadline = time.monotonic() + 10
     while True:
         try:
@@ -75,15 +85,17 @@ def redis_host(hosts, tmp_path):
         except redis.exceptions.ConnectionError:
             assert time.monotonic() < deadline, "Redis did not start in its namespace"
             time.sleep(0.1)
-    yield client
-    server.terminate()
-    server.wait(timeout=10)
+    try:
+        yield client
+    finally:  # stopped by its pid, whatever the test did
+        server.terminate()
+        server.wait(timeout=10)
 
 
 @pytest.fixture
 def processor_on(hosts, redis_host, background):
     """Start ./7-job_processor.py hosts on a worker host."""
-    url = f"redis://{hosts['redis'][2]}:6390/0"
+    url = redis_url_of(hosts)
 
     started = []
 

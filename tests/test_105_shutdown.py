@@ -3,6 +3,7 @@ import signal
 import time
 
 import psutil
+import pytest
 
 from tests.helpers import describe, run_lesson
 
@@ -21,12 +22,14 @@ def test_warm_then_cold_shutdown():
     assert (proc.returncode, proc.stdout, proc.stderr) == (0, EXPECTED, ""), describe(proc)
 
 
-def test_ctrl_c_waits_for_the_worker_so_nothing_prints_after_the_prompt(background):
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_waits_for_the_worker_so_nothing_prints_after_the_prompt(background, signum):
+    """Ctrl-C, or SIGTERM (which used to leave the worker running, its parent gone)."""
     demo = background("105-graceful_shutdown.py")
     demo.wait_for_line("Job 1 created: a 2-second task")
     workers = psutil.Process(demo.proc.pid).children()
     assert len(workers) == 1, workers
-    demo.signal(signal.SIGINT)
+    demo.signal(signum)
     assert demo.wait(timeout=20) == 0, demo
     printed = len(demo.lines)
     time.sleep(1)

@@ -156,7 +156,7 @@ class SentinelSet:
 
     def __init__(self, data_dir: Path, name: str = "mymaster", down_after_ms: int = 1000):
         """Start them all and wait until the Sentinels know the replica."""
-        self.name, self.ports = name, [free_port() for _ in range(5)]
+        self.name, self.ports = name, [free_port() for _ in range(2)]
         # No delay before a replica's first sync (Redis 7 and Valkey wait 5 s by default).
         self.pids = {self.ports[0]: start_server(self.ports[0], data_dir / "a", appendonly=True,
                                                  extra=("--repl-diskless-sync-delay", "0"))}
@@ -164,9 +164,8 @@ class SentinelSet:
             self.ports[1], data_dir / "b", appendonly=True,
             extra=("--replicaof", "127.0.0.1", str(self.ports[0])))
         self.wait_for_the_replica(self.ports[1])
-        for port in self.ports[2:]:
-            self.pids[port] = start_sentinel(port, self.ports[0], data_dir / "sentinels",
-                                             name=name, down_after_ms=down_after_ms)
+        for _ in range(3):
+            self.start_a_sentinel(data_dir / "sentinels", down_after_ms)
         self.url = "redis+sentinel://" + ",".join(
             f"127.0.0.1:{port}" for port in self.ports[2:]) + f"/{name}/0"
         deadline = time.monotonic() + 15
@@ -174,6 +173,20 @@ class SentinelSet:
             if time.monotonic() > deadline:
                 raise RuntimeError("the Sentinels did not find the replica")
             time.sleep(0.1)
+
+    def start_a_sentinel(self, data_dir: Path, down_after_ms: int) -> None:
+        """Start one Sentinel on a port free right now (a port chosen earlier may have been
+        taken meanwhile by another process: then it tries another)."""
+        for attempt in range(3):
+            port = free_port()
+            try:
+                self.pids[port] = start_sentinel(port, self.ports[0], data_dir, name=self.name,
+                                                 down_after_ms=down_after_ms)
+                self.ports.append(port)
+                return
+            except RuntimeError:
+                if attempt == 2:
+                    raise
 
     @staticmethod
     def wait_for_the_replica(port: int, timeout: float = 30) -> None:

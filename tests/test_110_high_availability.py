@@ -123,3 +123,26 @@ def test_the_dashboard_reads_through_sentinel(sentinels, serve_app, background):
     assert status == 200 and "push_notification_code" in text, text
     status, text, _ = dashboard.get("/0/data/workers.json")
     assert status == 200 and json.loads(text)["workers"], text
+
+
+def test_a_sentinel_set_that_fails_to_start_leaves_no_server(tmp_path, monkeypatch):
+    """A Sentinel that cannot start (its port taken, say) used to leave the master and the
+    replica running after the test: every server started is stopped by its pid."""
+    import psutil
+    from tools import embedded_redis
+    started = []
+
+    def start_server(*args, **kwargs):
+        started.append(real_start(*args, **kwargs))
+        return started[-1]
+
+    def no_sentinel(*args, **kwargs):
+        raise RuntimeError("redis-server --sentinel did not start (on purpose)")
+    real_start = embedded_redis.start_server
+    monkeypatch.setattr(embedded_redis, "start_server", start_server)
+    monkeypatch.setattr(embedded_redis, "start_sentinel", no_sentinel)
+    with pytest.raises(RuntimeError, match="on purpose"):
+        embedded_redis.SentinelSet(tmp_path)
+    assert len(started) == 2
+    for pid in started:
+        assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == "zombie", pid

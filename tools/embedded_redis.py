@@ -155,11 +155,21 @@ class SentinelSet:
     tests: ``url`` is the ``redis+sentinel://`` REDIS_URL; ``stop()`` stops them by pid."""
 
     def __init__(self, data_dir: Path, name: str = "mymaster", down_after_ms: int = 1000):
-        """Start them all and wait until the Sentinels know the replica."""
+        """Start them all and wait until the Sentinels know the replica; if any of it fails,
+        stop what was started."""
+        self.pids: dict[int, int] = {}
+        try:
+            self.start(data_dir, name, down_after_ms)
+        except BaseException:
+            self.stop()
+            raise
+
+    def start(self, data_dir: Path, name: str, down_after_ms: int) -> None:
+        """Start the master, its replica once synced, and three Sentinels."""
         self.name, self.ports = name, [free_port() for _ in range(2)]
         # No delay before a replica's first sync (Redis 7 and Valkey wait 5 s by default).
-        self.pids = {self.ports[0]: start_server(self.ports[0], data_dir / "a", appendonly=True,
-                                                 extra=("--repl-diskless-sync-delay", "0"))}
+        self.pids[self.ports[0]] = start_server(self.ports[0], data_dir / "a", appendonly=True,
+                                                extra=("--repl-diskless-sync-delay", "0"))
         self.pids[self.ports[1]] = start_server(
             self.ports[1], data_dir / "b", appendonly=True,
             extra=("--replicaof", "127.0.0.1", str(self.ports[0])))

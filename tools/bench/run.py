@@ -285,6 +285,13 @@ class Bench:
         return "\n".join(lines)
 
 
+def server_name(info: dict) -> str:
+    """The server measured: Valkey says its own version beside the Redis one it matches."""
+    if "valkey_version" in info:
+        return f"valkey-server {info['valkey_version']}"
+    return f"redis-server {info['redis_version']}"
+
+
 def main() -> int:
     """Start a throwaway Redis, run every measurement, print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -298,7 +305,7 @@ def main() -> int:
     try:
         info = bench.client.info("server")
         print(f"Machine: {os.cpu_count()} cores, Python {platform.python_version()}, "
-              f"redis-server {info['redis_version']}, {size} run "
+              f"{server_name(info)}, {size} run "
               f"(median of {bench.size['reps']})\n", flush=True)
         for measure in (bench.enqueue_rates, bench.worker_rates, bench.notification_pipeline,
                         bench.seat_processing, bench.http_load, bench.redis_ceiling):

@@ -133,8 +133,9 @@ def test_a_sentinel_set_that_fails_to_start_leaves_no_server(tmp_path, monkeypat
     started = []
 
     def start_server(*args, **kwargs):
-        started.append(real_start(*args, **kwargs))
-        return started[-1]
+        pid = real_start(*args, **kwargs)
+        started.append(psutil.Process(pid))  # the process: its pid may be reused once free
+        return pid
 
     def no_sentinel(*args, **kwargs):
         raise RuntimeError("redis-server --sentinel did not start (on purpose)")
@@ -144,5 +145,5 @@ def test_a_sentinel_set_that_fails_to_start_leaves_no_server(tmp_path, monkeypat
     with pytest.raises(RuntimeError, match="on purpose"):
         embedded_redis.SentinelSet(tmp_path)
     assert len(started) == 2
-    for pid in started:
-        assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == "zombie", pid
+    for server in started:
+        assert not server.is_running() or server.status() == psutil.STATUS_ZOMBIE, server

@@ -61,6 +61,11 @@ class ReportingRetry(Retry):
                 sys.stderr.flush()
 
 
+# A child forked while another thread held the lock (a WorkerPool's worker, RQ's scheduler,
+# started during an outage) would wait for it for ever: each child gets a lock of its own.
+os.register_at_fork(after_in_child=lambda: setattr(ReportingRetry, "said", threading.Lock()))
+
+
 def note_stop_signals() -> None:
     """Have the process's SIGINT and SIGTERM handlers (RQ's, or Python's Ctrl-C) also note
     that it is stopping.  Only the main thread may; RQ replaces its handlers as it goes, so

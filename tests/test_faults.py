@@ -2,6 +2,7 @@
 import json
 import os
 import signal
+import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import quote
@@ -308,7 +309,15 @@ def test_one_sigterm_stops_a_processor_while_redis_is_down(
     import psutil
     tree = psutil.Process(processor.proc.pid).children(recursive=True)  # pool, scheduler
     processor.signal(signal.SIGTERM)
-    status = processor.wait(timeout=20)
+    try:
+        status = processor.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        alive = [(c.pid, c.cmdline()[-2:]) for c in tree if c.is_running()]
+        if os.environ.get("PYSPY"):  # a maintainer's look at where it waits
+            for pid in [processor.proc.pid, *(pid for pid, _ in alive)]:
+                print(subprocess.run([os.environ["PYSPY"], "dump", "--pid", str(pid)],
+                                     capture_output=True, text=True).stdout)
+        raise AssertionError(f"still running 20 s after SIGTERM: {processor}, {alive}")
     assert status in (0, 1), processor
     assert not any("Traceback" in line for line in processor.errors), processor
     wait_until(lambda: not any(child.is_running() and child.status() != psutil.STATUS_ZOMBIE

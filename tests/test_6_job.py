@@ -5,7 +5,7 @@ from rq import Queue
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
-from tests.helpers import describe, import_lesson, run_lesson, wait_for_worker
+from tests.helpers import describe, import_lesson, run_lesson, wait_for_worker, wait_until
 
 QUEUE = "push_notification_code"
 DATA = {"phoneNumber": "4153518780", "message": "This is the code to verify your account"}
@@ -65,7 +65,9 @@ def test_processor_drains_jobs_left_by_earlier_runs(background, rq_connection):
     processor = background("6-job_processor.py")
     processor.wait_for(lambda lines: len(lines) == 2, what="two Sending lines")
     assert processor.lines == [SENDING, SENDING]
-    assert Job.fetch("2", connection=rq_connection).get_status() == "finished"
+    # The job prints its line, then RQ records it finished: wait for that record.
+    wait_until(lambda: Job.fetch("2", connection=rq_connection).get_status() == "finished",
+               10, "RQ recorded job 2 finished")
 
 
 def test_job_ids_are_small_integers_from_one_counter(background, rq_connection):

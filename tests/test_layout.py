@@ -1,4 +1,4 @@
-"""The shape issue 9 asks for: lessons that show RQ, a package short enough to read at once."""
+"""The layout the lessons promise: RQ shown on each page, a package short enough to read at once."""
 import ast
 import inspect
 import subprocess

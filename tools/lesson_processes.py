@@ -31,7 +31,7 @@ THREADED_SERVER = ["-w", "2", "-k", "gthread", "--threads", "8", "--no-control-s
 
 
 def lesson_env(**extra: str) -> dict[str, str]:
-    """Return the environment a lesson runs in: this session's REDIS_URL, unbuffered."""
+    """Return the environment a lesson runs in: the test's REDIS_URL, unbuffered."""
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     env.update(extra)
     return env

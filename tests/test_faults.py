@@ -318,7 +318,9 @@ def test_one_sigterm_stops_a_processor_while_redis_is_down(
                 print(subprocess.run([os.environ["PYSPY"], "dump", "--pid", str(pid)],
                                      capture_output=True, text=True).stdout)
         raise AssertionError(f"still running 20 s after SIGTERM: {processor}, {alive}")
-    assert status in (0, 1), processor
+    # 0 or 1 (one "Redis error" line); or the signal itself, if it came before RQ had put
+    # its handler in place (a worker is registered, and seen live, a moment before).
+    assert status in (0, 1, -signal.SIGTERM), processor
     assert not any("Traceback" in line for line in processor.errors), processor
     wait_until(lambda: not any(child.is_running() and child.status() != psutil.STATUS_ZOMBIE
                                for child in tree), 10, "nothing the processor started is left")

@@ -57,7 +57,9 @@ def runs_only(*names: str) -> type[Job]:
             """The first name this job holds that its worker does not run, or None."""
             if self.instance is not None:
                 return f"{self.func_name} (a method of stored data)"
-            for name in (self.func_name, *map(self.stored_callback, CALLBACK_FIELDS)):
+            stored = self.to_dict(include_meta=False)  # once: it serializes the job
+            callbacks = [stored.get(field) or "" for field in CALLBACK_FIELDS]
+            for name in (self.func_name, *callbacks):
                 if name and name not in registered:
                     return name
             return None

@@ -16,12 +16,12 @@ from rq.serializers import JSONSerializer
 
 from kuestyle.connection import client, connect
 from kuestyle.ids import next_id
-from kuestyle.rq_gaps import heartbeat_grace
 from kuestyle.web import create_json_app, serve
 from kuestyle.liveness import live_workers
+from kuestyle.recovery import FINDS_A_LOST_JOB, KEPT
 from kuestyle.registered import runs_only
 from kuestyle.retries import only_a_lost_job_is_retried
-from kuestyle.workers import quiet_rq_logs
+from kuestyle.workers import PromptRecovery, quiet_rq_logs
 
 SEATS_KEY = "available_seats"
 INITIAL_SEATS = 50  # each launch; --resume or RESUME_SEATS=1 keeps the count
@@ -30,6 +30,13 @@ CONSUMER_LOCK = "reserve_seat:starting"
 # What the consumer runs, whatever a job in Redis names (Kue: queue.process).
 SeatJob = runs_only("100-seat.take_seat", "100-seat.seat_reserved",
                     "100-seat.seat_not_reserved")
+
+
+class SeatWorker(PromptRecovery, SimpleWorker):
+    """RQ's SimpleWorker, finding a dead consumer's job in seconds and never
+    stopping silently (kuestyle/recovery.py)."""
+
+
 # One atomic step: take a seat if one is left, once per job.  A job that runs
 # again (its worker died before RQ recorded the outcome) finds its receipt and
 # takes no second seat.
@@ -93,12 +100,11 @@ def process_queue(url: str | None) -> None:
         pthread_kill(threading.main_thread().ident, SIGTERM)  # RQ's handler
     threading.Thread(target=stop_with_app, daemon=True).start()
     quiet_rq_logs()
-    # A job whose consumer died (kill -9) is retried within about 30 s: see
-    # 6-job_processor.py for these settings, TAKE_SEAT for why it is safe.
-    heartbeat_grace(SimpleWorker, 5)(
-        [QUEUE], connection=client(patient=True, url=url),
-        serializer=JSONSerializer, job_class=SeatJob, maintenance_interval=10,
-        worker_ttl=25).work()
+    # A job whose consumer died (kill -9) is retried within about 30 s
+    # (kuestyle/recovery.py); TAKE_SEAT says why that is safe.
+    SeatWorker([QUEUE], connection=client(patient=True, url=url),
+               serializer=JSONSerializer, job_class=SeatJob,
+               **FINDS_A_LOST_JOB).work()
 
 
 def start_consumer(queue: Queue, url: str | None) -> None:
@@ -143,11 +149,10 @@ def create_app(url: str | None = None, resume: bool = False) -> Flask:
         try:
             if get_current_available_seats(connection) <= 0:
                 return {"status": "Reservation are blocked"}, 409
-            # Kept a day if it failed (RQ: a year, its result for ever), 500 s
-            # if it succeeded: a box office leaves no key behind for good.
+            # KEPT: a day if it failed (RQ: a year, its result for ever),
+            # 500 s if it succeeded; a box office leaves no key for good.
             queue.enqueue("100-seat.take_seat", job_id=next_id(connection),
-                          job_timeout=10, retry=Retry(max=3),
-                          failure_ttl=86400,
+                          job_timeout=10, retry=Retry(max=3), **KEPT,
                           on_success=Callback("100-seat.seat_reserved"),
                           on_failure=Callback("100-seat.seat_not_reserved"))
         except redis.exceptions.RedisError as error:

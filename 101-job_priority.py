@@ -12,6 +12,7 @@ from rq.serializers import JSONSerializer
 
 from kuestyle.connection import connect
 from kuestyle.ids import next_id
+from kuestyle.recovery import KEPT
 from kuestyle.registered import runs_only
 from kuestyle.workers import quiet_rq_logs
 
@@ -40,7 +41,7 @@ def main() -> None:
     for priority in reversed(PRIORITIES):
         job = queue_for(priority, connection).enqueue(
             "101-job_priority.send_email", f"{priority}@example.com",
-            job_id=next_id(connection))
+            job_id=next_id(connection), **KEPT)
         print(f"Job {job.id} created with priority {priority}", flush=True)
     print("The worker takes jobs from: " + ", ".join(PRIORITIES), flush=True)
     quiet_rq_logs()

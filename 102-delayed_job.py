@@ -18,6 +18,7 @@ from rq.serializers import JSONSerializer
 from kuestyle.connection import connect
 from kuestyle.events import JobListener, job_completed, job_failed
 from kuestyle.ids import next_id
+from kuestyle.recovery import KEPT
 
 QUEUE = "reminders"
 DELAY_SECONDS = 2
@@ -51,7 +52,7 @@ def main(delay: float) -> None:
                                     timezone.utc)
     with listener.holding():  # these lines first, whatever the worker does
         job = queue.enqueue_at(run_at, "102-delayed_job.remind",
-                               "call the dentist", job_id=job_id,
+                               "call the dentist", job_id=job_id, **KEPT,
                                on_success=Callback(job_completed),
                                on_failure=Callback(job_failed))
         unit = "second" if delay == 1 else "seconds"

@@ -18,6 +18,7 @@ from rq.serializers import JSONSerializer
 from kuestyle.connection import connect
 from kuestyle.events import JobListener, attempt_failed, job_completed
 from kuestyle.ids import next_id
+from kuestyle.recovery import KEPT
 
 QUEUE = "uploads"
 BACKOFF = {"fixed": [1, 1, 1], "exponential": [1, 2, 4]}
@@ -66,7 +67,7 @@ def main(backoff: str) -> None:
             # attempt_failed: RQ's Retry on any error (other lessons' jobs
             # retry only when their worker dies).
             jobs.append(queue.enqueue("103-retry_job.upload", name,
-                                      job_id=job_id, retry=retry,
+                                      job_id=job_id, retry=retry, **KEPT,
                                       on_success=Callback(job_completed),
                                       on_failure=Callback(attempt_failed)))
         for job, tries in zip(jobs, (3, 1)):

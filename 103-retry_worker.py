@@ -4,18 +4,25 @@ from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 
 from kuestyle.connection import connect
+from kuestyle.recovery import FINDS_A_LOST_JOB
 from kuestyle.registered import EVENT_CALLBACKS, runs_only
+from kuestyle.rq_gaps import SaysWhyItStopped
 from kuestyle.workers import quiet_rq_logs
 
 QUEUE = "uploads"
 # What this worker runs, whatever a job in Redis names (Kue: queue.process).
 JOBS = runs_only("103-retry_job.upload", *EVENT_CALLBACKS)
 
+
+class UploadWorker(SaysWhyItStopped, SimpleWorker):
+    """RQ's SimpleWorker, which never stops silently (kuestyle/rq_gaps.py)."""
+
+
 if __name__ == "__main__":
     connection = connect(announce=False, patient=True)
     quiet_rq_logs()
-    worker = SimpleWorker([QUEUE], connection=connection,
+    worker = UploadWorker([QUEUE], connection=connection,
                           serializer=JSONSerializer, job_class=JOBS,
-                          maintenance_interval=30, worker_ttl=45)
+                          **FINDS_A_LOST_JOB)
     # A retry with an interval is scheduled: the scheduler puts it back.
     worker.work(with_scheduler=True)

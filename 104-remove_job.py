@@ -19,6 +19,7 @@ from rq.serializers import JSONSerializer
 from kuestyle.connection import connect
 from kuestyle.ids import next_id
 from kuestyle.liveness import live_workers
+from kuestyle.recovery import KEPT
 
 QUEUE = "videos"
 STEPS = 40
@@ -44,7 +45,8 @@ def main(queue: Queue, jobs: list[Job]) -> int:
     """Queue two long jobs, remove the waiting one, stop the running one."""
     for name in ("holiday.mp4", "party.mp4"):
         jobs.append(queue.enqueue("104-remove_job.encode_video", name,
-                                  job_id=next_id(queue.connection)))
+                                  job_id=next_id(queue.connection),
+                                  **KEPT))
     running, waiting = jobs
     print(f"Job {running.id} created: holiday.mp4", flush=True)
     print(f"Job {waiting.id} created: party.mp4, queued behind it", flush=True)

@@ -22,6 +22,7 @@ from rq.serializers import JSONSerializer
 from kuestyle.connection import connect
 from kuestyle.ids import next_id
 from kuestyle.liveness import live_workers
+from kuestyle.recovery import KEPT
 from kuestyle.registered import runs_only
 from kuestyle.workers import quiet_rq_logs
 
@@ -62,7 +63,7 @@ def shutdown(queue: Queue, seconds: float, signals: int,
     """Run a job of seconds, send SIGTERM signals times, report the result."""
     worker = start_worker(queue, workers)
     job = queue.enqueue("105-graceful_shutdown.long_task", seconds,
-                        job_id=next_id(queue.connection))
+                        job_id=next_id(queue.connection), **KEPT)
     print(f"Job {job.id} created: a {seconds:g}-second task", flush=True)
     wait_until(lambda: job.get_status(refresh=True) == "started", "the job")
     worker.send_signal(signal.SIGTERM)

@@ -21,9 +21,10 @@ from rq.serializers import JSONSerializer
 
 from kuestyle.connection import connect
 from kuestyle.ids import next_id
-from kuestyle.rq_gaps import heartbeat_grace
 from kuestyle.liveness import live_workers
+from kuestyle.recovery import KEPT
 from kuestyle.registered import runs_only
+from kuestyle.rq_gaps import HeartbeatGrace, SaysWhyItStopped
 from kuestyle.workers import quiet_rq_logs
 
 QUEUE = "renders"
@@ -36,6 +37,14 @@ RETRIES = 2
 DEADLINE = 30.0
 # What the workers run, whatever a job in Redis names (Kue: queue.process).
 JOBS = runs_only("106-crash_recovery.render")
+
+
+class RenderWorker(HeartbeatGrace, SaysWhyItStopped, Worker):
+    """RQ's forking Worker whose job's heartbeat expires HEARTBEAT_GRACE
+    seconds late instead of 60, and which never stops silently
+    (kuestyle/rq_gaps.py)."""
+
+    heartbeat_grace = HEARTBEAT_GRACE
 
 
 def render(name: str) -> None:
@@ -104,7 +113,8 @@ def main(freeze: float) -> None:
     workers = start_workers(queue, 2)
     # A killed worker's job is retried only if it has retries left.
     job = queue.enqueue("106-crash_recovery.render", "intro.mp4",
-                        job_id=next_id(connection), retry=Retry(max=RETRIES))
+                        job_id=next_id(connection), retry=Retry(max=RETRIES),
+                        **KEPT)
     print(f"Job {job.id} created: render intro.mp4 ({RENDER_SECONDS:g} s)")
     sig, how = ((signal.SIGSTOP, f"frozen with SIGSTOP for {freeze:g} s")
                 if freeze else (signal.SIGKILL, "killed with SIGKILL"))
@@ -129,12 +139,10 @@ def work() -> None:
     """One worker: RQ's forking Worker with quick crash-recovery settings."""
     connection = connect(announce=False, patient=True)
     quiet_rq_logs()
-    # RQ's documented settings, and a job heartbeat that expires
-    # HEARTBEAT_GRACE seconds late instead of 60 (see kuestyle/rq_gaps.py).
-    worker_class = heartbeat_grace(Worker, HEARTBEAT_GRACE)
-    worker_class([QUEUE], connection=connection, serializer=JSONSerializer,
-                 job_class=JOBS,
-                 job_monitoring_interval=HEARTBEAT_INTERVAL,
+    # RQ's documented settings, shorter than the lessons'
+    # (kuestyle/recovery.py), so the demo takes seconds.
+    RenderWorker([QUEUE], connection=connection, serializer=JSONSerializer,
+                 job_class=JOBS, job_monitoring_interval=HEARTBEAT_INTERVAL,
                  maintenance_interval=MAINTENANCE_INTERVAL,
                  worker_ttl=WORKER_TTL).work()
 

@@ -16,6 +16,7 @@ from rq.serializers import JSONSerializer
 
 from kuestyle.connection import connect
 from kuestyle.ids import next_id
+from kuestyle.recovery import JOB_TIMEOUT, KEPT
 
 QUEUE = "emails"
 RUNS_KEY = "emails:runs"
@@ -37,7 +38,8 @@ def produce(producer: str, count: int, interval: float) -> None:
     for number in range(1, count + 1):
         name = f"{producer}-{number}"
         job = queue.enqueue("107-producer.send_email", name,
-                            job_id=next_id(queue.connection), job_timeout=20)
+                            job_id=next_id(queue.connection),
+                            job_timeout=JOB_TIMEOUT, **KEPT)
         print(f"Producer {producer} created job {job.id}: email {name}",
               flush=True)
         if number < count:

@@ -7,21 +7,26 @@ from rq.serializers import JSONSerializer
 from rq.worker_pool import WorkerPool
 
 from kuestyle.connection import connect
+from kuestyle.recovery import FINDS_A_LOST_JOB
 from kuestyle.registered import runs_only
-from kuestyle.rq_gaps import heartbeat_grace
-from kuestyle.workers import quiet_rq_logs
+from kuestyle.workers import PromptRecovery, quiet_rq_logs
 
 QUEUE = "emails"
 # What these workers run, whatever a job in Redis names (Kue: queue.process).
 JOBS = runs_only("107-producer.send_email")
 
+
+class EmailWorker(PromptRecovery, SimpleWorker):
+    """RQ's SimpleWorker, finding a dead worker's job in seconds and never
+    stopping silently (kuestyle/recovery.py)."""
+
+
 if __name__ == "__main__":
     connection = connect(announce=False, patient=True)
     quiet_rq_logs()
     # The same as `rq worker-pool -n 2 emails` on the command line.
-    # (The settings: see 6-job_processor.py and 7-job_processor.py.)
-    worker = partial(heartbeat_grace(SimpleWorker, 5), maintenance_interval=10,
-                     worker_ttl=25)
+    # (The settings that find a dead worker's job: kuestyle/recovery.py.)
+    worker = partial(EmailWorker, **FINDS_A_LOST_JOB)
     WorkerPool([QUEUE], connection=connection, num_workers=2,
                worker_class=worker, serializer=JSONSerializer,
                job_class=JOBS).start()

@@ -17,6 +17,7 @@ from rq.serializers import JSONSerializer
 
 from kuestyle.connection import client, connect
 from kuestyle.ids import next_id
+from kuestyle.recovery import KEPT
 from kuestyle.web import create_json_app, serve
 
 QUEUE = "images"
@@ -78,7 +79,7 @@ def create_app(url: str | None = None) -> Flask:
         if problem:
             return {"status": problem}, 400, {}
         job = queue.enqueue("108-image_app.process_image", body["imageId"],
-                            job_id=next_id(queue.connection))
+                            job_id=next_id(queue.connection), **KEPT)
         status_url = f"/jobs/{job.id}"
         return ({"status": "Accepted", "jobId": job.id,
                  "statusUrl": status_url}, 202, {"Location": status_url})

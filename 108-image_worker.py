@@ -4,16 +4,22 @@ from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 
 from kuestyle.connection import connect
+from kuestyle.recovery import FINDS_A_LOST_JOB
 from kuestyle.registered import runs_only
+from kuestyle.rq_gaps import SaysWhyItStopped
 from kuestyle.workers import quiet_rq_logs
 
 QUEUE = "images"
 # What this worker runs, whatever a job in Redis names (Kue: queue.process).
 JOBS = runs_only("108-image_app.process_image")
 
+
+class ImageWorker(SaysWhyItStopped, SimpleWorker):
+    """RQ's SimpleWorker, which never stops silently (kuestyle/rq_gaps.py)."""
+
+
 if __name__ == "__main__":
     connection = connect(announce=False, patient=True)
     quiet_rq_logs()
-    SimpleWorker([QUEUE], connection=connection, serializer=JSONSerializer,
-                 job_class=JOBS, maintenance_interval=30,
-                 worker_ttl=45).work()
+    ImageWorker([QUEUE], connection=connection, serializer=JSONSerializer,
+                job_class=JOBS, **FINDS_A_LOST_JOB).work()

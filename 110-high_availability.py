@@ -22,15 +22,19 @@ from rq.serializers import JSONSerializer
 
 from kuestyle.connection import client
 from kuestyle.ids import next_id
+from kuestyle.recovery import FINDS_A_LOST_JOB, JOB_TIMEOUT, KEPT
 from kuestyle.registered import runs_only
-from kuestyle.rq_gaps import heartbeat_grace
-from kuestyle.workers import quiet_rq_logs
+from kuestyle.workers import PromptRecovery, quiet_rq_logs
 from tools.embedded_redis import SentinelSet
 
 QUEUE = "high_availability"
 RUNS_KEY = "ha:runs"  # job id -> how many times it ran
 # What the worker runs, whatever a job in Redis names (Kue: queue.process).
 JOBS = runs_only(f"{Path(__file__).stem}.record")
+
+
+class RecordWorker(PromptRecovery, SimpleWorker):
+    """RQ's SimpleWorker with task 7's recovery (kuestyle/recovery.py)."""
 
 
 def record() -> None:
@@ -48,7 +52,7 @@ def produce(queue: Queue, seconds: float, kill_after: float,
     while time.monotonic() - started < seconds:
         job_id = next_id(queue.connection)  # waits out the failover
         queue.enqueue(f"{Path(__file__).stem}.record", job_id=job_id,
-                      job_timeout=20)
+                      job_timeout=JOB_TIMEOUT, **KEPT)
         acknowledged.append(job_id)
         if killed and not stopped_for:
             stopped_for = time.monotonic() - killed
@@ -106,9 +110,9 @@ def main(seconds: float, kill_after: float) -> None:
 def work() -> None:
     """The worker: task 7's SimpleWorker settings, on the Sentinels' master."""
     quiet_rq_logs()
-    heartbeat_grace(SimpleWorker, 5)(
-        [QUEUE], connection=client(patient=True), serializer=JSONSerializer,
-        job_class=JOBS, maintenance_interval=10, worker_ttl=25).work()
+    RecordWorker([QUEUE], connection=client(patient=True),
+                 serializer=JSONSerializer, job_class=JOBS,
+                 **FINDS_A_LOST_JOB).work()
 
 
 if __name__ == "__main__":

@@ -2,12 +2,13 @@
 """Create one notification job on an RQ queue and report how it ended."""
 import signal
 
-from rq import Callback, Queue, Retry
+from rq import Callback, Queue
 from rq.serializers import JSONSerializer
 
 from kuestyle.connection import connect
 from kuestyle.events import JobListener, job_completed, job_failed
 from kuestyle.ids import next_id
+from kuestyle.recovery import JOB_OPTIONS
 
 QUEUE = "push_notification_code"
 JOB_DATA = {"phoneNumber": "4153518780",
@@ -31,12 +32,13 @@ def main() -> None:
     listener = JobListener(queue, print_outcome)  # subscribed before enqueue
     job_id = next_id(connection)                  # 1, 2, 3, ... like Kue
     listener.watch([job_id])
-    # job_timeout: like Kue's job.ttl().  Retry: one more run, only if the
-    # job's worker dies (kill -9, a lost host); a job that raises fails at once
-    # (kuestyle/events.job_failed).  Held events: its created line comes first.
+    # JOB_OPTIONS: a 20 s job_timeout (Kue's job.ttl()), one Retry used only
+    # if the job's worker dies (kill -9, a lost host; a job that raises fails
+    # at once), and how long Redis keeps it (kuestyle/recovery.py).
+    # Held events: its created line comes first.
     with listener.holding():
         job = queue.enqueue("6-job_processor.process_notification", JOB_DATA,
-                            job_id=job_id, job_timeout=20, retry=Retry(max=1),
+                            job_id=job_id, **JOB_OPTIONS,
                             on_success=Callback(job_completed),
                             on_failure=Callback(job_failed))
         print(f"Notification job created: {job.id}", flush=True)

@@ -2,12 +2,13 @@
 """Create eleven notification jobs at once, then print their progress."""
 import signal
 
-from rq import Callback, Queue, Retry
+from rq import Callback, Queue
 from rq.serializers import JSONSerializer
 
 from kuestyle.connection import connect
 from kuestyle.events import JobListener, describe, job_completed, job_failed
 from kuestyle.ids import next_ids
+from kuestyle.recovery import JOB_DATA_OPTIONS
 
 QUEUE = "push_notification_code_2"
 JOBS = [
@@ -49,13 +50,13 @@ def main() -> None:
     listener = JobListener(queue, print_event)
     job_ids = next_ids(connection, len(JOBS))  # consecutive, in list order
     listener.watch(job_ids)
-    # enqueue_many sends every job in one round trip.  Timeout and Retry: as
-    # in 6-job_creator.py (retried only if its worker dies).  While held, no
-    # event line is printed: every created line comes first.
+    # enqueue_many sends every job in one round trip.  JOB_DATA_OPTIONS: task
+    # 6's JOB_OPTIONS, as Queue.prepare_data names them (kuestyle/recovery.py).
+    # While held, no event line is printed: every created line comes first.
     with listener.holding():
         jobs = queue.enqueue_many([
             Queue.prepare_data("7-job_processor.process_notification", (data,),
-                               job_id=job_id, timeout=20, retry=Retry(max=1),
+                               job_id=job_id, **JOB_DATA_OPTIONS,
                                on_success=Callback(job_completed),
                                on_failure=Callback(job_failed))
             for job_id, data in zip(job_ids, JOBS)])

@@ -9,15 +9,20 @@ from rq.worker_pool import WorkerPool
 from rq.serializers import JSONSerializer
 
 from kuestyle.connection import connect
+from kuestyle.recovery import FINDS_A_LOST_JOB
 from kuestyle.registered import EVENT_CALLBACKS, runs_only
-from kuestyle.rq_gaps import heartbeat_grace
-from kuestyle.workers import quiet_rq_logs
+from kuestyle.workers import PromptRecovery, quiet_rq_logs
 
 QUEUE = "push_notification_code_2"
 BLACKLISTED_NUMBERS = ["4153518780", "4153518781"]
 # What this worker runs, whatever a job in Redis names (Kue: queue.process).
 NotificationJob = runs_only("7-job_processor.process_notification",
                             *EVENT_CALLBACKS)
+
+
+class NotificationWorker(PromptRecovery, SimpleWorker):
+    """RQ's SimpleWorker, finding a dead worker's job in seconds and never
+    stopping silently (kuestyle/workers.py, kuestyle/recovery.py)."""
 
 
 def report_progress(percent: int) -> None:
@@ -63,10 +68,8 @@ if __name__ == "__main__":
     # queue.process(name, 2, ...).  The pool replaces a worker that dies, and
     # Ctrl-C or SIGTERM stops both after their running jobs.
     # The pool builds each worker from worker_class: partial() gives them
-    # the settings that find a dead worker's job (see 6-job_processor.py);
-    # heartbeat_grace also starts no scheduler: these jobs are never delayed.
-    worker = partial(heartbeat_grace(SimpleWorker, 5), maintenance_interval=10,
-                     worker_ttl=25)
+    # the settings that find a dead worker's job (kuestyle/recovery.py).
+    worker = partial(NotificationWorker, **FINDS_A_LOST_JOB)
     pool = WorkerPool(queues, connection=connection, num_workers=2,
                       worker_class=worker, serializer=JSONSerializer,
                       job_class=NotificationJob)

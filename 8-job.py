@@ -6,12 +6,13 @@ are printed in this process while it lives; ``wait_for_outcomes(jobs)`` waits
 for them and ``stop_listening()`` stops (Kue's ``testMode.exit``).  One
 listener serves every call on the same Redis.
 """
-from rq import Callback, Queue, Retry
+from rq import Callback, Queue
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from kuestyle.events import JobListener, describe, job_completed, job_failed
 from kuestyle.ids import next_ids
+from kuestyle.recovery import JOB_DATA_OPTIONS
 
 QUEUE = "push_notification_code_3"
 JOB_FUNCTION = "7-job_processor.process_notification"
@@ -52,7 +53,7 @@ def create_push_notifications_jobs(jobs: list[dict],
     with listener.holding():  # every created line before any event line
         created = target.enqueue_many([
             Queue.prepare_data(JOB_FUNCTION, (data,), job_id=job_id,
-                               timeout=20, retry=Retry(max=1),  # as in 6
+                               **JOB_DATA_OPTIONS,  # as task 7's
                                on_success=Callback(job_completed),
                                on_failure=Callback(job_failed))
             for job_id, data in zip(job_ids, jobs)])

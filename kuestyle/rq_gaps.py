@@ -1,40 +1,69 @@
-"""The one place that leans on an RQ method RQ does not document; tests pin the version.
+"""The one place that leans on RQ behaviour RQ does not document; tests pin the version.
 
-RQ lets a running job's heartbeat expire 60 s after it was due (after the job's
-timeout for a ``SimpleWorker``, which does not renew it; after the next renewal
-for a forking ``Worker``), so a killed worker's job is noticed a minute late at
-best.  Only ``Worker.get_heartbeat_ttl`` decides that number; it takes ``(job)``
-in RQ 2.12 and ``(job, working_time)`` in the next release, so the override takes both.
-The same class starts no scheduler process, which ``WorkerPool`` forces on (a worker that
-dies mid-job, by ``os._exit``, left its scheduler running after the pool had stopped), and
-says a Redis error that ends ``work()`` in one line.
+Two mixins for an RQ worker class (``class W(HeartbeatGrace, SimpleWorker)``):
+
+- ``HeartbeatGrace``: RQ lets a running job's heartbeat expire 60 s after it was due (after
+  the job's timeout for a ``SimpleWorker``, which does not renew it; after the next renewal
+  for a forking ``Worker``), so a killed worker's job is noticed a minute late at best.
+  Only ``Worker.get_heartbeat_ttl`` decides that number; it takes ``(job)`` in RQ 2.12 and
+  ``(job, working_time)`` in the next release, so the override takes both.
+- ``SaysWhyItStopped``: RQ's ``work()`` loop logs an error it cannot survive (a Redis
+  timeout, anything unexpected) and returns as if told to stop, so a supervisor sees exit
+  status 0 and starts nothing.  This mixin watches the loop's own log records (``rq.worker``,
+  logged from ``work``) and turns such an end, or a Redis error, into one line on stderr
+  and exit status 1.
 """
+import logging
 from typing import Any
 
 import redis
-from rq import Worker
+from rq.exceptions import StopRequested
 
 RQ_GRACE = 60  # what RQ adds to every heartbeat TTL
 
 
-def heartbeat_grace(worker_class: type[Worker], grace: int) -> type[Worker]:
-    """Return worker_class whose running job's heartbeat expires grace seconds after it was due."""
-    class HeartbeatGrace(worker_class):
-        """worker_class, giving a job's heartbeat grace seconds instead of RQ's 60."""
+class HeartbeatGrace:
+    """A worker whose running job's heartbeat expires heartbeat_grace seconds after it was
+    due, instead of RQ's 60."""
 
-        def get_heartbeat_ttl(self, job: Any, *args: Any, **kwargs: Any) -> int:
-            """RQ's TTL for this job, with grace seconds of slack instead of 60."""
-            return super().get_heartbeat_ttl(job, *args, **kwargs) - RQ_GRACE + grace
+    heartbeat_grace = RQ_GRACE
 
-        def work(self, *args: Any, **kwargs: Any) -> bool:
-            """RQ's loop, with no scheduler process (a WorkerPool asks for one: if its worker
-            dies mid-job, the orphan would outlive the pool); a Redis error that ends it is one
-            line, even in a WorkerPool's process, where multiprocessing prints a traceback."""
-            kwargs["with_scheduler"] = False  # the processors' jobs are never delayed
-            try:
-                return super().work(*args, **kwargs)
-            except redis.exceptions.RedisError as error:
-                raise SystemExit(f"Redis error: {error}") from None
+    def get_heartbeat_ttl(self, job: Any, *args: Any, **kwargs: Any) -> int:
+        """RQ's TTL for this job, with heartbeat_grace seconds of slack instead of 60."""
+        return super().get_heartbeat_ttl(job, *args, **kwargs) - RQ_GRACE + self.heartbeat_grace
 
-    HeartbeatGrace.__name__ = HeartbeatGrace.__qualname__ = f"{worker_class.__name__}"
-    return HeartbeatGrace
+
+class LoopErrors(logging.Handler):
+    """Remembers the error that ended RQ's loop: an ERROR record logged from ``work``."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.reason: str | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Keep the record's exception (or its message) as one line."""
+        if record.funcName == "work":
+            kind, error = (record.exc_info or (None, None, None))[:2]
+            self.reason = f"{kind.__name__}: {error}" if kind else record.getMessage()
+
+
+class SaysWhyItStopped:
+    """A worker that never stops silently: an error that ends its loop is one line on
+    stderr and exit status 1, even in a WorkerPool's process (where multiprocessing would
+    print a traceback)."""
+
+    def work(self, *args: Any, **kwargs: Any) -> bool:
+        """RQ's loop; what ended it, if not a request or an empty burst, ends the process."""
+        errors = LoopErrors()
+        self.log.addHandler(errors)
+        try:
+            worked = super().work(*args, **kwargs)
+        except StopRequested:  # a signal while RQ was setting up or tidying away
+            return False
+        except redis.exceptions.RedisError as error:
+            raise SystemExit(f"Redis error: {error}") from None
+        finally:
+            self.log.removeHandler(errors)
+        if errors.reason is not None:
+            raise SystemExit(f"Worker stopped: {errors.reason}")
+        return worked

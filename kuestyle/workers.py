@@ -1,7 +1,12 @@
-"""What RQ's workers lack for the lessons: their logs off stdout, one write per line."""
+"""What RQ's workers lack for the lessons: their logs off stdout, one write per line, and
+the recovery rule's worker (recovery.py says the rule)."""
 import logging
 import os
 import sys
+from typing import Any
+
+from kuestyle.recovery import HEARTBEAT_GRACE
+from kuestyle.rq_gaps import HeartbeatGrace, SaysWhyItStopped
 
 
 def quiet_rq_logs() -> None:
@@ -14,3 +19,18 @@ def quiet_rq_logs() -> None:
         handler.setLevel(os.environ.get("RQ_LOG_LEVEL", "CRITICAL").upper())
         logger.addHandler(handler)
     sys.stdout.reconfigure(line_buffering=True, write_through=False)
+
+
+class PromptRecovery(HeartbeatGrace, SaysWhyItStopped):
+    """Mixin for RQ's SimpleWorker (``class W(PromptRecovery, SimpleWorker)``): a dead
+    worker's job is found in seconds (HEARTBEAT_GRACE); an error that ends the loop is one
+    line and exit status 1 (rq_gaps.py); and no scheduler process starts, even in a
+    WorkerPool, which asks for one (had its worker died mid-job, the orphan would outlive
+    the pool): these workers' jobs are never delayed."""
+
+    heartbeat_grace = HEARTBEAT_GRACE
+
+    def work(self, *args: Any, **kwargs: Any) -> bool:
+        """RQ's loop, with no scheduler."""
+        kwargs["with_scheduler"] = False
+        return super().work(*args, **kwargs)

@@ -77,10 +77,11 @@ def test_process_takes_seats_and_prints_outcomes(app, r, capfd):
     response = client.get("/process")
     assert (response.status_code, body(response)) == (200, '{"status":"Queue processing"}')
     deadline = time.monotonic() + 10
-    lines: list[str] = []
-    while len(lines) < 3 and time.monotonic() < deadline:
-        lines += capfd.readouterr().out.splitlines()
+    out = ""  # a read may end mid-line: only whole lines count
+    while out.count("\n") < 3 and time.monotonic() < deadline:
+        out += capfd.readouterr().out
         time.sleep(0.05)
+    lines = out.splitlines()
     assert lines == ["Seat reservation job 1 completed", "Seat reservation job 2 completed",
                      "Seat reservation job 3 failed: Not enough seats available"]
     assert r.get("available_seats") == "0"

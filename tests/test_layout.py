@@ -8,20 +8,29 @@ import pytest
 import rq
 from rq import SimpleWorker, Worker
 
-from kuestyle.rq_gaps import heartbeat_grace
+from kuestyle.rq_gaps import HeartbeatGrace
 from tests.helpers import PYTHON, ROOT
 
-LESSONS = sorted(p.name for p in ROOT.glob("[0-9]*.py"))
-RQ_LESSONS = [name for name in LESSONS
-              if 6 <= int(name.split("-")[0]) <= 108 and not name.startswith("9-")]
+LESSONS = sorted(p.name for p in ROOT.glob("[0-9]*.py"))  # every numbered file
+RQ_LESSONS = [name for name in LESSONS if "from rq import " in (ROOT / name).read_text()]
 PACKAGE = sorted((ROOT / "kuestyle").glob("*.py"))
+# What a lesson may import from the project (kuestyle/ and tools/, counted the same way).
 # 250 until the workers' rule of what runs (registered.py) and Kue's one attempt (retries.py)
 # came in: every worker reads both; 380 since the dashboard's quarantine serves seven views
-# reading JSON and the patient client stops retrying on a signal (100-seat, the largest,
-# imports 366).  A budget is raised with its reason, not squeezed.
+# reading JSON and the patient client stops retrying on a signal.  A budget is raised with
+# its reason, not squeezed.
 IMPORTED_LINES_BUDGET = 380
+IMPORTED_LINES_RAISED = {
+    # An app and its own consumer worker: the web module, the worker's rules and the
+    # recovery rule, as no other lesson needs all three (436 lines).
+    "100-seat.py": 440,
+    # It starts its own master, replica and three Sentinels with tools/embedded_redis.py
+    # (294 lines), the code `make redis` runs; the rest is a worker's (622 lines).
+    "110-high_availability.py": 630,
+}
 # 130 until each worker's page named what it runs (one line, two with its comment).
 LESSON_LINES_BUDGET = 140
+LESSON_LINE_WIDTH, PACKAGE_LINE_WIDTH = 79, 99
 
 
 def code_lines(path) -> int:
@@ -31,7 +40,7 @@ def code_lines(path) -> int:
 
 
 def project_imports(path) -> set:
-    """The project modules (kuestyle.*) a file imports, directly or not."""
+    """The project modules (kuestyle.*, tools.*) a file imports, directly or not."""
     found, todo = {ROOT / "kuestyle" / "__init__.py"}, [path]
     while todo:
         tree = ast.parse(todo.pop().read_text())
@@ -43,7 +52,8 @@ def project_imports(path) -> set:
                 names = [a.name for a in node.names]
             for name in names:
                 module = ROOT / (name.replace(".", "/") + ".py")
-                if name.startswith("kuestyle") and module.exists() and module not in found:
+                if name.split(".")[0] in ("kuestyle", "tools") and module.exists() \
+                        and module not in found:
                     found.add(module)
                     todo.append(module)
     return found
@@ -56,7 +66,8 @@ def imported_lines(name: str) -> int:
 
 @pytest.mark.parametrize("name", LESSONS)
 def test_a_lesson_imports_at_most_380_project_lines(name):
-    assert imported_lines(name) <= IMPORTED_LINES_BUDGET, sorted(
+    budget = IMPORTED_LINES_RAISED.get(name, IMPORTED_LINES_BUDGET)
+    assert imported_lines(name) <= budget, sorted(
         (str(m.relative_to(ROOT)), code_lines(m)) for m in project_imports(ROOT / name))
 
 
@@ -65,12 +76,29 @@ def test_a_lesson_is_at_most_140_lines(name):
     assert code_lines(ROOT / name) <= LESSON_LINES_BUDGET
 
 
+def test_a_raised_budget_is_still_needed():
+    for name, budget in IMPORTED_LINES_RAISED.items():
+        assert IMPORTED_LINES_BUDGET < imported_lines(name) <= budget, name
+
+
+@pytest.mark.parametrize("path", [ROOT / name for name in LESSONS] + PACKAGE,
+                         ids=lambda p: p.name)
+def test_no_line_is_packed(path):
+    """A lesson keeps PEP 8's 79 columns, the package 99; one statement per line."""
+    width = PACKAGE_LINE_WIDTH if path.parent.name == "kuestyle" else LESSON_LINE_WIDTH
+    lines = path.read_text().splitlines()
+    assert [n for n, line in enumerate(lines, 1) if len(line) > width] == []
+    starts = [node.lineno for node in ast.walk(ast.parse("\n".join(lines)))
+              if isinstance(node, ast.stmt)]
+    assert len(starts) == len(set(starts)), "two statements on one line"
+
+
 @pytest.mark.parametrize("name", RQ_LESSONS)
 def test_an_rq_lesson_shows_rq_on_its_own_page(name):
     text = (ROOT / name).read_text()
     uses = [verb for verb in (".enqueue(", ".enqueue_many(", ".enqueue_at(", "Worker(",
-                              "(SimpleWorker, ", "WorkerPool(", "get_current_job", "Job.",
-                              "Queue(")
+                              ", SimpleWorker)", ", Worker)", "WorkerPool(", "get_current_job",
+                              "Job.", "Queue(")
             if verb in text]
     assert uses, f"{name} shows none of RQ's verbs"
 
@@ -120,20 +148,35 @@ def test_no_private_attribute_of_rq_or_redis_is_touched(path):
     assert private_uses(path) == []
 
 
-# Where an RQ class may be subclassed: the quarantine, and the rule that picks what runs.
-SUBCLASSES_ALLOWED = {"rq_gaps.py": {"Worker", "SimpleWorker", "worker_class"},
-                      "registered.py": {"Job"}}
+RQ_CLASSES = {"Worker", "SimpleWorker", "Queue", "Job", "WorkerPool"}
+# Where an RQ class may be subclassed with methods: the quarantine, the recovery rule's
+# mixin, and the rule that picks what runs.  Anywhere else a worker class only combines
+# them: its body is a docstring and settings, no method.
+METHODS_ALLOWED = {"rq_gaps.py", "workers.py", "registered.py"}
+WORKER_MIXINS = {"HeartbeatGrace", "SaysWhyItStopped", "PromptRecovery"}
 
 
-def test_only_the_quarantine_overrides_an_rq_worker_method():
+def test_only_the_quarantine_and_the_rules_override_an_rq_method():
     for path in [ROOT / name for name in LESSONS] + PACKAGE:
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):
-            if isinstance(node, ast.ClassDef):
-                bases = {ast.unparse(base) for base in node.bases}
-                bases -= SUBCLASSES_ALLOWED.get(path.name, set())
-                assert not bases & {"Worker", "SimpleWorker", "Queue", "Job", "WorkerPool"}, \
-                    f"{path.name}: {node.name} subclasses {bases}"
+            if isinstance(node, ast.ClassDef) and path.name not in METHODS_ALLOWED and \
+                    {ast.unparse(base) for base in node.bases} & (RQ_CLASSES | WORKER_MIXINS):
+                methods = [n.name for n in node.body if isinstance(n, ast.FunctionDef)]
+                assert not methods, f"{path.name}: {node.name} defines {methods}"
+
+
+def test_a_lessons_worker_class_names_the_rq_class_it_is(rq_connection):
+    """Every worker class a lesson defines ends with RQ's own class, on its page."""
+    import importlib
+    for name in LESSONS:
+        tree = ast.parse((ROOT / name).read_text())
+        for node in [n for n in tree.body if isinstance(n, ast.ClassDef)]:
+            bases = [ast.unparse(base) for base in node.bases]
+            if bases and bases[-1] in RQ_CLASSES:
+                module = importlib.import_module(name[:-3])
+                assert issubclass(getattr(module, node.name), getattr(rq, bases[-1]))
+                assert getattr(module, node.name).__name__ == node.name  # logs say so
 
 
 def test_rq_gaps_is_checked_against_the_rq_it_relies_on():
@@ -151,9 +194,23 @@ def test_the_heartbeat_grace_replaces_rqs_60_seconds(base, expected, rq_connecti
     job = Queue("q", connection=rq_connection).enqueue(print, job_timeout=20)
     plain = base(["q"], connection=rq_connection, job_monitoring_interval=1)
     assert plain.get_heartbeat_ttl(job) == expected - 2 + 60  # RQ 2.12's own rule
-    worker = heartbeat_grace(base, 2)(["q"], connection=rq_connection, job_monitoring_interval=1)
+
+    class Graced(HeartbeatGrace, base):
+        heartbeat_grace = 2
+    worker = Graced(["q"], connection=rq_connection, job_monitoring_interval=1)
     assert worker.get_heartbeat_ttl(job) == expected
-    assert isinstance(worker, base) and type(worker).__name__ == base.__name__
+
+
+def test_every_lesson_processor_uses_the_one_recovery_rule():
+    """The recovery settings live in kuestyle/recovery.py: no lesson repeats the figures."""
+    import re
+    for name in LESSONS:
+        text = (ROOT / name).read_text()
+        if name.startswith("106-"):  # the crash demo's own, shorter settings, named there
+            continue
+        assert not re.search(r"(maintenance_interval|worker_ttl|result_ttl|failure_ttl)=\d"
+                             r"|timeout=20", text), name
+        assert "Retry(max=1)" not in text, name
 
 
 def test_rq_own_cli_runs_a_lessons_job(rq_connection, redis_server):

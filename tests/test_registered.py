@@ -6,6 +6,7 @@ foreign callback.  Real worker processes must import none of them, fail each wit
 and go on to run the lesson's next real job.
 """
 import importlib
+import signal
 
 import pytest
 from rq import Callback, Queue
@@ -196,3 +197,42 @@ def test_a_malformed_queue_entry_is_set_aside_and_the_worker_goes_on(
     assert worker.proc.poll() is None, f"{script} stopped: {worker.errors}"
     wait_until(lambda: any(f"Skipped queue entry '{job_id}'" in line
                            for line in worker.errors), 5, "the entry said on stderr")
+
+
+SINGLE_WORKERS = ["6-job_processor.py", "102-delayed_job_worker.py", "103-retry_worker.py",
+                  "104-remove_worker.py", "106-crash_recovery.py", "108-image_worker.py",
+                  "110-high_availability.py"]
+WRONG_TYPE = "Worker stopped: ResponseError: WRONGTYPE"
+
+
+@pytest.mark.parametrize("script", SINGLE_WORKERS)
+def test_an_error_that_ends_rqs_loop_is_one_line_and_status_1(script, rq_connection):
+    """A queue key of the wrong type ends RQ's loop, which used to return as if asked to stop
+    (status 0, nothing said): a supervisor would never restart the worker."""
+    args, queue_name, *_ = WORKERS[script]
+    rq_connection.set(f"rq:queue:{queue_name}", "not a list")
+    ran = run_lesson(script, *args, timeout=30)
+    assert ran.returncode == 1, ran.stderr
+    assert ran.stderr.splitlines() == [
+        f"{WRONG_TYPE} Operation against a key holding the wrong kind of value"], ran.stderr
+
+
+@pytest.mark.parametrize("script", ["7-job_processor.py", "107-worker.py"])
+def test_a_pool_replaces_a_worker_an_error_stopped_and_goes_on(script, background,
+                                                               rq_connection):
+    """In a WorkerPool, each worker the error stops says so in one line; the pool starts
+    another, which runs the next good job once the key is mended."""
+    args, queue_name, function, real_args, reached = WORKERS[script]
+    rq_connection.set(f"rq:queue:{queue_name}", "not a list")
+    pool = background(script, *args)
+    wait_until(lambda: sum(WRONG_TYPE in line for line in pool.errors) >= 2, 30,
+               "two workers stopped by the error, each saying so")
+    rq_connection.delete(f"rq:queue:{queue_name}")
+    queue = Queue(queue_name, connection=rq_connection, serializer=JSONSerializer)
+    real = queue.enqueue(function, *real_args, job_id="real")
+    wait_until(lambda: real.get_status(refresh=True) == reached, 30,
+               f"{script}: the good job {reached} once the key is mended")
+    assert pool.proc.poll() is None, pool.errors
+    assert all(line.startswith(WRONG_TYPE) for line in pool.errors), pool.errors
+    pool.signal(signal.SIGTERM)
+    assert pool.wait(30) == 0, pool.errors

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Store a value with SET and read it back with GET on a Redis client."""
-from kuestyle.connection import client, connect
+from kuestyle.connection import (CONNECTED, client, fail_fast_client,
+                                 redis_errors_in_one_line)
 
 
 def set_new_school(school_name: str, value: str) -> None:
@@ -16,7 +17,9 @@ def display_school_value(school_name: str) -> None:
 
 
 if __name__ == "__main__":
-    connect()
+    redis_errors_in_one_line()
+    fail_fast_client()
+    print(CONNECTED)
     display_school_value("Holberton")
     # >>> School
     set_new_school("HolbertonSanFrancisco", "100")

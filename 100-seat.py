@@ -14,7 +14,8 @@ from rq import Callback, Queue, Retry, SimpleWorker, get_current_job
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
-from kuestyle.connection import client, connect
+from kuestyle.connection import (client, fail_fast_client,
+                                 redis_errors_in_one_line)
 from kuestyle.ids import next_id
 from kuestyle.web import create_json_app, serve
 from kuestyle.liveness import live_workers
@@ -174,5 +175,6 @@ if __name__ == "__main__":
     parser.add_argument("--resume", action="store_true",
                         help="keep the seat count an earlier run left")
     arguments = parser.parse_args()
-    connect(announce=False)
+    redis_errors_in_one_line()
+    fail_fast_client()
     serve(create_app(resume=arguments.resume), 1245)

@@ -10,7 +10,7 @@ import redis
 from rq import Queue, SimpleWorker, get_current_job
 from rq.serializers import JSONSerializer
 
-from kuestyle.connection import connect
+from kuestyle.connection import patient_client, redis_errors_in_one_line
 from kuestyle.ids import next_id
 from kuestyle.recovery import KEPT
 from kuestyle.registered import runs_only
@@ -37,7 +37,8 @@ def send_email(to: str) -> None:
 
 def main() -> None:
     """Queue one job per level, least urgent first, then run them all."""
-    connection = connect(announce=False, patient=True)
+    redis_errors_in_one_line()
+    connection = patient_client()
     for priority in reversed(PRIORITIES):
         job = queue_for(priority, connection).enqueue(
             "101-job_priority.send_email", f"{priority}@example.com",

@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from rq import Callback, Queue
 from rq.serializers import JSONSerializer
 
-from kuestyle.connection import connect
+from kuestyle.connection import patient_client, redis_errors_in_one_line
 from kuestyle.events import JobListener, job_completed, job_failed
 from kuestyle.ids import next_id
 from kuestyle.recovery import KEPT
@@ -31,7 +31,8 @@ def remind(text: str) -> None:
 
 def main(delay: float) -> None:
     """Schedule a reminder delay seconds ahead and report when it ran."""
-    connection = connect(announce=False, patient=True)
+    redis_errors_in_one_line()
+    connection = patient_client()
     queue = Queue(QUEUE, connection=connection, serializer=JSONSerializer)
     created = time.monotonic()
 

@@ -15,7 +15,7 @@ import time
 from rq import Callback, Queue, Retry, get_current_job
 from rq.serializers import JSONSerializer
 
-from kuestyle.connection import connect
+from kuestyle.connection import patient_client, redis_errors_in_one_line
 from kuestyle.events import JobListener, attempt_failed, job_completed
 from kuestyle.ids import next_id
 from kuestyle.recovery import KEPT
@@ -39,7 +39,8 @@ def upload(name: str) -> None:
 def main(backoff: str) -> None:
     """Create a job that recovers and one that does not; report attempts."""
     intervals = BACKOFF[backoff]
-    connection = connect(announce=False, patient=True)
+    redis_errors_in_one_line()
+    connection = patient_client()
     queue = Queue(QUEUE, connection=connection, serializer=JSONSerializer)
     failures: dict[str, int] = {}
 

@@ -16,7 +16,7 @@ from rq.exceptions import InvalidJobOperation
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
-from kuestyle.connection import connect
+from kuestyle.connection import patient_client, redis_errors_in_one_line
 from kuestyle.ids import next_id
 from kuestyle.liveness import live_workers
 from kuestyle.recovery import KEPT
@@ -77,7 +77,8 @@ def main(queue: Queue, jobs: list[Job]) -> int:
 
 if __name__ == "__main__":
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    videos = Queue(QUEUE, connection=connect(announce=False, patient=True),
+    redis_errors_in_one_line()
+    videos = Queue(QUEUE, connection=patient_client(),
                    serializer=JSONSerializer)
     created: list[Job] = []
     try:

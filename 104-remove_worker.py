@@ -3,7 +3,7 @@
 from rq import Worker
 from rq.serializers import JSONSerializer
 
-from kuestyle.connection import connect
+from kuestyle.connection import patient_client, redis_errors_in_one_line
 from kuestyle.recovery import FINDS_A_LOST_JOB
 from kuestyle.registered import runs_only
 from kuestyle.rq_gaps import SaysWhyItStopped
@@ -20,7 +20,8 @@ class VideoWorker(SaysWhyItStopped, Worker):
 
 
 if __name__ == "__main__":
-    connection = connect(announce=False, patient=True)
+    redis_errors_in_one_line()
+    connection = patient_client()
     quiet_rq_logs()
     # Each job runs in a child process (the "work horse") that the worker
     # kills when told to stop that job (send_stop_job_command).

@@ -19,7 +19,7 @@ import redis
 from rq import Queue, Worker
 from rq.serializers import JSONSerializer
 
-from kuestyle.connection import connect
+from kuestyle.connection import patient_client, redis_errors_in_one_line
 from kuestyle.ids import next_id
 from kuestyle.liveness import live_workers
 from kuestyle.recovery import KEPT
@@ -83,7 +83,8 @@ def shutdown(queue: Queue, seconds: float, signals: int,
 
 def work() -> None:
     """The worker: RQ's forking Worker; its signal handlers do the rest."""
-    connection = connect(announce=False, patient=True)
+    redis_errors_in_one_line()
+    connection = patient_client()
     quiet_rq_logs()
     Worker([QUEUE], connection=connection, serializer=JSONSerializer,
            job_class=JOBS).work()
@@ -91,7 +92,8 @@ def work() -> None:
 
 def main(workers: list) -> None:
     """Show a warm shutdown, then a cold one."""
-    connection = connect(announce=False, patient=True)
+    redis_errors_in_one_line()
+    connection = patient_client()
     queue = Queue(QUEUE, connection=connection, serializer=JSONSerializer)
     shutdown(queue, 2, 1, workers)
     shutdown(queue, 3, 2, workers)

@@ -19,7 +19,7 @@ from rq import Queue, Retry, Worker, get_current_job
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
-from kuestyle.connection import connect
+from kuestyle.connection import patient_client, redis_errors_in_one_line
 from kuestyle.ids import next_id
 from kuestyle.liveness import live_workers
 from kuestyle.recovery import KEPT
@@ -108,7 +108,8 @@ def follow(job: Job, crashed_at: float) -> None:
 
 def main(freeze: float) -> None:
     """Crash (or freeze) the worker running a job; time its job's return."""
-    connection = connect(announce=False, patient=True)
+    redis_errors_in_one_line()
+    connection = patient_client()
     queue = Queue(QUEUE, connection=connection, serializer=JSONSerializer)
     workers = start_workers(queue, 2)
     # A killed worker's job is retried only if it has retries left.
@@ -137,7 +138,8 @@ def main(freeze: float) -> None:
 
 def work() -> None:
     """One worker: RQ's forking Worker with quick crash-recovery settings."""
-    connection = connect(announce=False, patient=True)
+    redis_errors_in_one_line()
+    connection = patient_client()
     quiet_rq_logs()
     # RQ's documented settings, shorter than the lessons'
     # (kuestyle/recovery.py), so the demo takes seconds.

@@ -14,7 +14,7 @@ import time
 from rq import Queue, get_current_job
 from rq.serializers import JSONSerializer
 
-from kuestyle.connection import connect
+from kuestyle.connection import patient_client, redis_errors_in_one_line
 from kuestyle.ids import next_id
 from kuestyle.recovery import JOB_TIMEOUT, KEPT
 
@@ -33,7 +33,8 @@ def send_email(name: str) -> None:
 
 def produce(producer: str, count: int, interval: float) -> None:
     """Add count jobs named after the producer, one every interval seconds."""
-    queue = Queue(QUEUE, connection=connect(announce=False, patient=True),
+    redis_errors_in_one_line()
+    queue = Queue(QUEUE, connection=patient_client(),
                   serializer=JSONSerializer)
     for number in range(1, count + 1):
         name = f"{producer}-{number}"

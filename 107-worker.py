@@ -6,7 +6,7 @@ from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 from rq.worker_pool import WorkerPool
 
-from kuestyle.connection import connect
+from kuestyle.connection import patient_client, redis_errors_in_one_line
 from kuestyle.recovery import FINDS_A_LOST_JOB
 from kuestyle.registered import runs_only
 from kuestyle.workers import PromptRecovery, quiet_rq_logs
@@ -22,7 +22,8 @@ class EmailWorker(PromptRecovery, SimpleWorker):
 
 
 if __name__ == "__main__":
-    connection = connect(announce=False, patient=True)
+    redis_errors_in_one_line()
+    connection = patient_client()
     quiet_rq_logs()
     # The same as `rq worker-pool -n 2 emails` on the command line.
     # (The settings that find a dead worker's job: kuestyle/recovery.py.)

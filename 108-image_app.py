@@ -15,7 +15,8 @@ from rq.exceptions import DeserializationError, NoSuchJobError
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
-from kuestyle.connection import client, connect
+from kuestyle.connection import (client, fail_fast_client,
+                                 redis_errors_in_one_line)
 from kuestyle.ids import next_id
 from kuestyle.recovery import KEPT
 from kuestyle.web import create_json_app, serve
@@ -105,5 +106,6 @@ def create_app(url: str | None = None) -> Flask:
 
 
 if __name__ == "__main__":
-    connect(announce=False)
+    redis_errors_in_one_line()
+    fail_fast_client()
     serve(create_app(), 1245)

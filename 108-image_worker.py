@@ -3,7 +3,7 @@
 from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 
-from kuestyle.connection import connect
+from kuestyle.connection import patient_client, redis_errors_in_one_line
 from kuestyle.recovery import FINDS_A_LOST_JOB
 from kuestyle.registered import runs_only
 from kuestyle.rq_gaps import SaysWhyItStopped
@@ -19,7 +19,8 @@ class ImageWorker(SaysWhyItStopped, SimpleWorker):
 
 
 if __name__ == "__main__":
-    connection = connect(announce=False, patient=True)
+    redis_errors_in_one_line()
+    connection = patient_client()
     quiet_rq_logs()
     ImageWorker([QUEUE], connection=connection, serializer=JSONSerializer,
                 job_class=JOBS, **FINDS_A_LOST_JOB).work()

@@ -16,7 +16,8 @@ from rq.serializers import JSONSerializer
 from rq_dashboard.cli import make_flask_app
 from rq_dashboard.web import config as dashboard_config, setup_rq_connection
 
-from kuestyle.connection import connect, redis_url
+from kuestyle.connection import (fail_fast_client, redis_errors_in_one_line,
+                                 redis_url)
 from kuestyle.rq_dashboard_gaps import dashboard_reads_json
 from kuestyle.web import serve
 
@@ -65,5 +66,6 @@ if __name__ == "__main__":
     parser.add_argument("--write", action="store_true",
                         help="allow deleting, requeueing and emptying")
     arguments = parser.parse_args()
-    connect(announce=False)
+    redis_errors_in_one_line()
+    fail_fast_client()
     serve(create_app(write=arguments.write), DEFAULT_PORT)

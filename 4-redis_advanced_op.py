@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Store a Redis hash field by field with HSET, then read it all back."""
-from kuestyle.connection import client, connect
+from kuestyle.connection import (CONNECTED, client, fail_fast_client,
+                                 redis_errors_in_one_line)
 
 HASH_KEY = "HolbertonSchools"
 SCHOOLS = {"Portland": "50", "Seattle": "80", "New York": "20",
@@ -20,6 +21,8 @@ def display_schools() -> None:
 
 
 if __name__ == "__main__":
-    connect()
+    redis_errors_in_one_line()
+    fail_fast_client()
+    print(CONNECTED)
     store_schools()
     display_schools()

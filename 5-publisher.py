@@ -3,7 +3,8 @@
 import threading
 from time import sleep
 
-from kuestyle.connection import client, connect
+from kuestyle.connection import (CONNECTED, client, fail_fast_client,
+                                 redis_errors_in_one_line)
 
 CHANNEL = "holberton school channel"
 MESSAGES = [("Holberton Student #1 starts course", 100),
@@ -20,7 +21,9 @@ def publish_message(message: str, time: int) -> None:
 
 
 if __name__ == "__main__":
-    connect()
+    redis_errors_in_one_line()
+    fail_fast_client()
+    print(CONNECTED)
     # Like setTimeout: every timer starts now and fires at its own time.
     timers = [threading.Thread(target=publish_message, args=message)
               for message in MESSAGES]

@@ -4,7 +4,8 @@ import signal
 
 import redis
 
-from kuestyle.connection import CONNECTED, connect, fail_not_connected
+from kuestyle.connection import (CONNECTED, fail_fast_client,
+                                 fail_not_connected, redis_errors_in_one_line)
 
 CHANNEL = "holberton school channel"
 KILL_MESSAGE = "KILL_SERVER"
@@ -38,7 +39,8 @@ if __name__ == "__main__":
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, signal.default_int_handler)
     try:
-        channel = subscribe(connect(announce=False))
+        redis_errors_in_one_line()
+        channel = subscribe(fail_fast_client())
         # The connected line comes only now, so a publisher started after it
         # can never publish before we listen.
         print(CONNECTED, flush=True)

@@ -5,7 +5,7 @@ import signal
 from rq import Callback, Queue
 from rq.serializers import JSONSerializer
 
-from kuestyle.connection import connect
+from kuestyle.connection import patient_client, redis_errors_in_one_line
 from kuestyle.events import JobListener, job_completed, job_failed
 from kuestyle.ids import next_id
 from kuestyle.recovery import JOB_OPTIONS
@@ -25,7 +25,8 @@ def print_outcome(event: dict) -> None:
 
 def main() -> None:
     """Listen for the job's events, create the job, then wait for its end."""
-    connection = connect(announce=False, patient=True)
+    redis_errors_in_one_line()
+    connection = patient_client()
     # JSON, not RQ's default pickle: job data read back from Redis is data,
     # never code that runs.
     queue = Queue(QUEUE, connection=connection, serializer=JSONSerializer)

@@ -3,7 +3,7 @@
 from rq import Queue, SimpleWorker
 from rq.serializers import JSONSerializer
 
-from kuestyle.connection import connect
+from kuestyle.connection import patient_client, redis_errors_in_one_line
 from kuestyle.recovery import FINDS_A_LOST_JOB
 from kuestyle.registered import EVENT_CALLBACKS, runs_only
 from kuestyle.workers import PromptRecovery, quiet_rq_logs
@@ -38,7 +38,8 @@ def process_notification(data: dict) -> None:
 
 
 if __name__ == "__main__":
-    connection = connect(announce=False, patient=True)
+    redis_errors_in_one_line()
+    connection = patient_client()
     quiet_rq_logs()
     # RQ's SimpleWorker runs each job in this process (this module is imported
     # once).  Jobs left by earlier runs go first.  Ctrl-C or SIGTERM: the

@@ -5,7 +5,7 @@ import signal
 from rq import Callback, Queue
 from rq.serializers import JSONSerializer
 
-from kuestyle.connection import connect
+from kuestyle.connection import patient_client, redis_errors_in_one_line
 from kuestyle.events import JobListener, describe, job_completed, job_failed
 from kuestyle.ids import next_ids
 from kuestyle.recovery import JOB_DATA_OPTIONS
@@ -45,7 +45,8 @@ def print_event(event: dict) -> None:
 
 def main() -> None:
     """Listen for events, create the jobs in list order, wait for them all."""
-    connection = connect(announce=False, patient=True)
+    redis_errors_in_one_line()
+    connection = patient_client()
     queue = Queue(QUEUE, connection=connection, serializer=JSONSerializer)
     listener = JobListener(queue, print_event)
     job_ids = next_ids(connection, len(JOBS))  # consecutive, in list order

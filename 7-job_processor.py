@@ -8,7 +8,7 @@ from rq import SimpleWorker, get_current_job
 from rq.worker_pool import WorkerPool
 from rq.serializers import JSONSerializer
 
-from kuestyle.connection import connect
+from kuestyle.connection import patient_client, redis_errors_in_one_line
 from kuestyle.recovery import FINDS_A_LOST_JOB
 from kuestyle.registered import EVENT_CALLBACKS, runs_only
 from kuestyle.workers import PromptRecovery, quiet_rq_logs
@@ -60,7 +60,8 @@ def process_notification(data: dict) -> None:
 
 
 if __name__ == "__main__":
-    connection = connect(announce=False, patient=True)
+    redis_errors_in_one_line()
+    connection = patient_client()
     quiet_rq_logs()
     # Other queues may be named: ./7-job_processor.py push_notification_code_3
     queues = sys.argv[1:] or [QUEUE]

@@ -5,7 +5,8 @@ import re
 import redis
 from flask import Flask
 
-from kuestyle.connection import client, connect
+from kuestyle.connection import (client, fail_fast_client,
+                                 redis_errors_in_one_line)
 from kuestyle.web import create_json_app, serve
 
 list_products = [
@@ -129,5 +130,6 @@ def create_app(url: str | None = None) -> Flask:
 
 
 if __name__ == "__main__":
-    connect(announce=False)
+    redis_errors_in_one_line()
+    fail_fast_client()
     serve(create_app(), 1245)

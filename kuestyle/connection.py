@@ -1,5 +1,7 @@
-"""Connect to REDIS_URL (a server, or the master Sentinel names), saying so as node's client
-does; ``connect(patient=True)``: commands ride out a restart, a partition or a failover."""
+"""Clients for REDIS_URL (a server, or the master Sentinels name), in two policies:
+``fail_fast_client()`` for scripts and apps, ``patient_client()`` for long-running processes
+(its commands ride out a restart, a partition or a failover).  ``redis_errors_in_one_line()``
+installs the one-line error hook; each lesson calls it where a reader sees it."""
 import functools
 import os
 import signal
@@ -148,20 +150,37 @@ def fail_not_connected(error: BaseException) -> NoReturn:
     sys.exit(NOT_CONNECTED.format(error))  # printed on stderr, status 1
 
 
-def one_line_redis_errors(kind: type, error: BaseException, trace: Any) -> None:
-    """sys.excepthook once connected: a Redis error nobody caught is one line, no traceback."""
+def print_redis_error(kind: type, error: BaseException, trace: Any) -> None:
+    """The hook: a Redis error nobody caught is one line, no traceback (exit status 1)."""
     if not issubclass(kind, redis.exceptions.RedisError):
         return sys.__excepthook__(kind, error, trace)
     print(f"Redis error: {error}", file=sys.stderr, flush=True)
 
 
-def connect(announce: bool = True, decode: bool = False, patient: bool = False) -> redis.Redis:
-    """Check that Redis answers (else the one-line error, exit 1) and return a client."""
-    sys.excepthook = one_line_redis_errors  # out of memory, read-only...: exit 1, one line
+def redis_errors_in_one_line() -> None:
+    """Install sys.excepthook for this process: a Redis error nobody caught (out of memory,
+    a read-only replica...) ends it with ``Redis error: <reason>``, not a traceback."""
+    sys.excepthook = print_redis_error
+
+
+def answering(connection: redis.Redis) -> redis.Redis:
+    """connection, once Redis answered a PING; else the one-line error and exit status 1."""
     try:
-        client(decode).ping()
+        connection.ping()
     except redis.exceptions.RedisError as error:
         fail_not_connected(error)
-    if announce:
-        print(CONNECTED, flush=True)
-    return client(decode, patient)
+    return connection
+
+
+def fail_fast_client(decode: bool = False) -> redis.Redis:
+    """For a script or an app: Redis must answer now (else one line, exit 1), and each
+    command gives up within 2 s (an app answers 503 at once)."""
+    return answering(client(decode))
+
+
+def patient_client(decode: bool = False) -> redis.Redis:
+    """For a long-running process (a worker, a waiting creator): Redis must answer now
+    (else one line, exit 1); then every command rides out a restart, a partition or a
+    failover, saying once on stderr that Redis went and once that it is back."""
+    answering(client(decode))
+    return client(decode, patient=True)

@@ -52,7 +52,7 @@ def test_async_functions_await_in_order(r, capsys):
         await lesson.set_new_school("Kigali", "12")
         await lesson.display_school_value("Kigali")
         await lesson.display_school_value("Nowhere")
-        await lesson.get_async_client().aclose()
+        await lesson.async_client().aclose()
 
     asyncio.run(scenario())
     assert capsys.readouterr().out == "Reply: OK\n12\nNone\n"

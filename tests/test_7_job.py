@@ -46,6 +46,13 @@ def test_full_run_creator_and_processor(background, rq_connection):
     queue = Queue(QUEUE, connection=rq_connection, serializer=JSONSerializer)
     tries = [len(queue.fetch_job(job_id).results()) for job_id in BLACKLISTED]
     assert tries == [1, 1], "a blacklisted number is tried once, not retried"
+    # The census: every key one of these jobs left expires (RQ's defaults keep a failed
+    # job a year and its result stream for ever), as kuestyle/recovery.py's KEPT says.
+    from kuestyle.recovery import FAILURE_TTL, RESULT_TTL
+    for job_id in map(str, range(1, 12)):
+        for key in (f"rq:job:{job_id}", f"rq:results:{job_id}"):
+            kept = FAILURE_TTL if job_id in BLACKLISTED else RESULT_TTL
+            assert 0 < rq_connection.ttl(key) <= kept, (key, rq_connection.ttl(key))
 
 
 def test_two_jobs_really_run_at_the_same_time(background, rq_connection):

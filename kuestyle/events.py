@@ -83,9 +83,11 @@ class JobListener:
         self._pubsub.subscribe(**{f"q:events:{queue.name}": self._on_message})
         if self._pubsub.get_message(timeout=5) is None:
             raise redis.exceptions.TimeoutError("no confirmation of the events subscription")
-        # redis-py reads in a thread, reconnects and resubscribes by itself.
+        # redis-py reads in a thread, reconnects and resubscribes by itself; it looks
+        # whether to stop every 0.1 s, so close() returns that soon (1 s: a creator's
+        # exit waited up to a second after its last line).
         self._thread = self._pubsub.run_in_thread(
-            sleep_time=1, daemon=True, exception_handler=lambda *_: time.sleep(1))
+            sleep_time=0.1, daemon=True, exception_handler=lambda *_: time.sleep(1))
 
     def _on_message(self, message: dict) -> None:
         """Deliver a well-formed event; ignore anything else."""

@@ -235,24 +235,25 @@ class SentinelSet:
 
 
 def stop_server(pid: int, timeout: float = 10.0) -> None:
-    """Stop the server with this pid: SIGTERM, then SIGKILL if it lingers."""
-    try:
-        os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    """Stop the server with this pid: SIGTERM, then SIGKILL if it lingers; return once it
+    is gone."""
+    for signum in (signal.SIGTERM, signal.SIGKILL):
         try:
-            finished, _ = os.waitpid(pid, os.WNOHANG)
-            if finished:
-                return
-        except ChildProcessError:
+            os.kill(pid, signum)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
             try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                return
-        time.sleep(0.02)
-    os.kill(pid, signal.SIGKILL)
+                finished, _ = os.waitpid(pid, os.WNOHANG)
+                if finished:
+                    return
+            except ChildProcessError:  # not our child: gone once signal 0 finds nothing
+                try:
+                    os.kill(pid, 0)
+                except ProcessLookupError:
+                    return
+            time.sleep(0.02)
 
 
 def answers(url: str) -> bool:

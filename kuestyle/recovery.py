@@ -31,4 +31,6 @@ RESULT_TTL = 500
 FAILURE_TTL = 86400
 KEPT = {"result_ttl": RESULT_TTL, "failure_ttl": FAILURE_TTL}
 JOB_OPTIONS = {"job_timeout": JOB_TIMEOUT, "retry": Retry(max=1), **KEPT}
-JOB_DATA_OPTIONS = {"timeout": JOB_TIMEOUT, "retry": Retry(max=1), **KEPT}
+# The same, as Queue.prepare_data names the timeout.
+JOB_DATA_OPTIONS = {("timeout" if name == "job_timeout" else name): value
+                    for name, value in JOB_OPTIONS.items()}

@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""Recurring jobs: a cron expression and a fixed interval, one job per run.
+
+Bull's repeatable jobs (``repeat: {cron}``, ``repeat: {every}``), which Kue
+lacks.  The scheduler puts each schedule's next run in the queue's scheduled
+registry (RQ's ``create_job`` and ``schedule_job``, the two halves of
+``enqueue_at``); a worker with a scheduler (./111-recurring_worker.py) runs it
+on time.  Run a scheduler on every host you like: a run's id names its time,
+and RQ's ``unique=True`` refuses a second job with that id in one atomic step,
+so each run is one job.  Runs due while no scheduler ran are not made up: a
+scheduler that starts schedules the next run after now.
+``./111-recurring_jobs.py [--runs N]`` stops once each schedule has N runs
+scheduled (default: until Ctrl-C).
+"""
+import argparse
+import signal
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+
+from rq import Queue
+from rq.exceptions import DuplicateJobError
+from rq.serializers import JSONSerializer
+
+from kuestyle.connection import patient_client, redis_errors_in_one_line
+from kuestyle.recovery import JOB_TIMEOUT, KEPT
+from kuestyle.recurring import next_cron_run, next_interval_run, run_id
+
+QUEUE = "recurring"
+# Nightly would be "0 3 * * *"; croniter reads a sixth field as seconds, so
+# the demo cleans up every second.
+CLEAN_UP_CRON = "* * * * * *"
+DIGEST_EVERY = timedelta(seconds=2)
+SCHEDULES: dict[str, Callable[[datetime], datetime]] = {
+    "clean_up_inactive_accounts":
+        lambda now: next_cron_run(CLEAN_UP_CRON, now),
+    "send_digest": lambda now: next_interval_run(DIGEST_EVERY, now),
+}
+
+
+def clean_up_inactive_accounts(run: str) -> None:
+    """The nightly job (here, every second)."""
+    print(f"Cleaned up inactive accounts (run of {run})", flush=True)
+
+
+def send_digest(run: str) -> None:
+    """The fixed-interval job."""
+    print(f"Sent the digest (run of {run})", flush=True)
+
+
+def schedule(queue: Queue, name: str, when: datetime) -> None:
+    """Put the run of name at when in the scheduled registry, unless it is."""
+    job = queue.create_job(f"111-recurring_jobs.{name}",
+                           args=(f"{when:%H:%M:%S}",),
+                           job_id=run_id(name, when), timeout=JOB_TIMEOUT,
+                           **KEPT)
+    try:  # enqueue_at would drop unique=True (RQ 2.12); schedule_job keeps it
+        queue.schedule_job(job, when, unique=True)
+    except DuplicateJobError:  # another scheduler was first: one job a run
+        return
+    print(f"Scheduled {run_id(name, when)}", flush=True)
+
+
+def main(runs: int | None) -> None:
+    """Keep each schedule's next run scheduled; stop after runs of each."""
+    redis_errors_in_one_line()
+    queue = Queue(QUEUE, connection=patient_client(),
+                  serializer=JSONSerializer)
+    scheduled: dict[str, list[datetime]] = {name: [] for name in SCHEDULES}
+    while runs is None or any(len(r) < runs for r in scheduled.values()):
+        now = datetime.now(timezone.utc)
+        for name, next_run in SCHEDULES.items():
+            when = next_run(now)
+            if when not in scheduled[name] and len(scheduled[name]) != runs:
+                schedule(queue, name, when)
+                scheduled[name].append(when)
+        soonest = min(next_run(now) for next_run in SCHEDULES.values())
+        time.sleep(max(0.0, (soonest - datetime.now(timezone.utc))
+                       .total_seconds()) + 0.01)
+
+
+def count(text: str) -> int:
+    """A number of runs, 1 or more."""
+    value = int(text)
+    if value < 1:
+        raise ValueError(text)
+    return value
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description="Schedule recurring jobs.")
+    parser.add_argument("--runs", type=count, default=None,
+                        help="stop once each schedule has N runs scheduled")
+    arguments = parser.parse_args()
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        main(arguments.runs)
+    except KeyboardInterrupt:  # the runs already scheduled stay scheduled
+        pass

@@ -399,6 +399,35 @@ def lesson_108(ctx):
     return shown
 
 
+@scenario("111")
+def lesson_111(ctx):
+    """The worker first, then a scheduler that stops after two runs of each schedule."""
+    from rq.registry import FinishedJobRegistry
+    from tests.helpers import wait_for_worker
+    worker = ctx.background("111-recurring_worker.py", terminal=True)
+    wait_for_worker(ctx.rq_connection, "recurring")
+    shown = {"scheduler": Terminal(ctx).run("scheduler")}
+    finished = FinishedJobRegistry("recurring", connection=ctx.rq_connection)
+    wait_until(lambda: finished.count == 4, 10, "the four runs finished")
+    worker.signal(signal.SIGINT)
+    assert worker.wait(timeout=30) == 0, worker
+    return {**shown, "worker": run_shown(worker, "./111-recurring_worker.py")}
+
+
+@scenario("112")
+def lesson_112(ctx):
+    """Two workers, then the creator of 30 rate-limited jobs."""
+    from tests.helpers import wait_for_worker
+    workers = [ctx.background("112-rate_limit_worker.py", terminal=True) for _ in range(2)]
+    wait_for_worker(ctx.rq_connection, "sms_provider", count=2)
+    shown = {"creator": Terminal(ctx).run("creator"), "workers": []}
+    for worker in workers:
+        worker.signal(signal.SIGINT)
+        assert worker.wait(timeout=30) == 0, worker
+        shown["workers"] += run_shown(worker, "./112-rate_limit_worker.py")
+    return shown
+
+
 @scenario("110", slow=True)
 def lesson_110(ctx):
     """A failover while jobs flow: the run's own report (nothing lost) is the proof."""

@@ -6,6 +6,7 @@ foreign callback.  Real worker processes must import none of them, fail each wit
 and go on to run the lesson's next real job.
 """
 import importlib
+import re
 import signal
 
 import pytest
@@ -33,6 +34,9 @@ WORKERS = {
     "108-image_worker.py": ([], "images", "108-image_app.process_image", ("real",), "finished"),
     "110-high_availability.py": (["worker"], "high_availability", "110-high_availability.record",
                                  (), "finished"),
+    "111-recurring_worker.py": ([], "recurring", "111-recurring_jobs.send_digest", ("12:00:00",),
+                                "finished"),
+    "112-rate_limit_worker.py": ([], "sms_provider", "112-rate_limit.send_sms", (1,), "finished"),
 }
 
 
@@ -109,6 +113,14 @@ def test_an_abandoned_jobs_failure_callback_is_not_imported(background, rq_conne
     background("6-job_processor.py", env=lesson_env(IMPORT_MARKER=str(marker)))
     wait_until(lambda: job.get_status(refresh=True) == "failed", 20, "the abandoned job failed")
     assert not marker.exists()
+
+
+def test_every_lesson_that_runs_a_worker_is_attacked_here():
+    """A new lesson's worker cannot escape these tests: 100 and 101 have their own below."""
+    from tests.helpers import ROOT
+    runs_a_worker = {path.name for path in ROOT.glob("[0-9]*.py")
+                     if re.search(r"\.work\(|WorkerPool\(", path.read_text(encoding="utf-8"))}
+    assert runs_a_worker - set(WORKERS) == {"100-seat.py", "101-job_priority.py"}
 
 
 def test_the_priority_lessons_own_worker_refuses_planted_jobs(rq_connection, marker):
@@ -203,7 +215,8 @@ def test_a_malformed_queue_entry_is_set_aside_and_the_worker_goes_on(
 
 SINGLE_WORKERS = ["6-job_processor.py", "102-delayed_job_worker.py", "103-retry_worker.py",
                   "104-remove_worker.py", "106-crash_recovery.py", "108-image_worker.py",
-                  "110-high_availability.py"]
+                  "110-high_availability.py", "111-recurring_worker.py",
+                  "112-rate_limit_worker.py"]
 WRONG_TYPE = "Worker stopped: ResponseError: WRONGTYPE"
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import redis
+from rq.registry import FinishedJobRegistry
 
 from tools import embedded_redis
 from kuestyle.connection import redis_url
@@ -242,6 +243,31 @@ def task_109() -> None:
         app.stop()
 
 
+def task_111(connection: redis.Redis) -> None:
+    """A scheduler that stops after two runs of each schedule, and the worker that runs them."""
+    heading("Lesson 111: recurring jobs, a cron expression and a fixed interval")
+    fresh(connection)
+    finished = FinishedJobRegistry("recurring", connection=connection)
+
+    def schedule_then_run() -> None:
+        run("111-recurring_jobs.py", "--runs", "2")
+        wait_until(lambda: finished.count == 4)  # the last runs are due within 2 s
+    with_worker("111-recurring_worker.py", connection, "recurring", 1, schedule_then_run)
+
+
+def task_112(connection: redis.Redis) -> None:
+    """Two workers under one limit of 10 starts a second."""
+    heading("Lesson 112: a rate limit, 10 starts a second across two workers")
+    fresh(connection)
+    workers = [Lesson("112-rate_limit_worker.py") for _ in range(2)]
+    try:
+        wait_for_worker(connection, "sms_provider", count=2)
+        run("112-rate_limit.py")
+    finally:
+        for worker in workers:
+            stop(worker, "./112-rate_limit_worker.py")
+
+
 def beyond(connection: redis.Redis) -> None:
     """Run the fast lessons on the rest of Kue (106, the slow one, has its own target)."""
     heading("Lesson 101: priority levels as ordered queues")
@@ -259,6 +285,8 @@ def beyond(connection: redis.Redis) -> None:
     task_107(connection)
     task_108(connection)
     task_109()
+    task_111(connection)
+    task_112(connection)
     print("\n(Lesson 106, crash recovery, takes about 7 s: make crash-demo)")
 
 

@@ -108,3 +108,9 @@ def private_redis(tmp_path) -> Iterator:
     yield server
     if server.pid:
         server.stop()
+
+
+def pytest_collection_modifyitems(items: list) -> None:
+    """The tests that wait longest first: spread over the test processes from the start,
+    they no longer end the run alone (collection order otherwise; the sort is stable)."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

@@ -75,9 +75,10 @@ def test_two_schedulers_one_killed_still_one_job_per_run(background, rq_connecti
     assert len(scheduled) == len(set(scheduled)), f"a run scheduled twice: {scheduled}"
     assert first.lines and second.lines, "both schedulers scheduled runs"
     queue = Queue("recurring", connection=rq_connection, serializer=JSONSerializer)
-    # The last runs scheduled may still be waiting for their time: let them run.
-    worker.wait_for(lambda _: queue.scheduled_job_registry.count == 0, timeout=10,
-                    what="every scheduled run ran")
+    # The last runs scheduled may still be waiting for their time: let them run and end.
+    worker.wait_for(lambda _: queue.scheduled_job_registry.count == queue.count ==
+                    queue.started_job_registry.count == 0, timeout=10,
+                    what="every scheduled run ran and ended")
     runs = finished_runs(rq_connection)
     assert len(runs["clean_up_inactive_accounts"]) >= 30
     assert_every_run_once(worker, runs["clean_up_inactive_accounts"], timedelta(seconds=1))
@@ -106,12 +107,15 @@ def test_a_restart_after_ten_seconds_skips_the_missed_runs_and_a_late_worker_run
     time.sleep(10)  # the stop being tested: ten seconds without a scheduler
     restarted = datetime.now(UTC)
     again = background("111-recurring_jobs.py")
+    again.wait_for(lambda lines: any("clean_up" in line for line in lines), timeout=10,
+                   what="a clean-up scheduled after the restart")
+    seen = datetime.now(UTC)
     again.wait_for(lambda lines: sum("clean_up" in line for line in lines) >= 4, timeout=10,
                    what="four clean-ups scheduled after the restart")
     after = [at(SCHEDULED.fullmatch(line).group(3)) for line in again.lines
              if "clean_up" in line]
-    # Nothing made up: the first run after the restart is the next one after it.
-    assert restarted < after[0] <= restarted + timedelta(seconds=1), (restarted, after)
+    # Nothing made up: the first run after the restart is the next one after its start.
+    assert restarted < after[0] <= seen + timedelta(seconds=1), (restarted, seen, after)
     assert before[-1] <= stopped + timedelta(seconds=1), (before, stopped)
     worker.wait_for(lambda _: all((("Cleaned up inactive accounts", f"{when:%H:%M:%S}")
                                    in runs_in(worker)) for when in before + after[:3]),

@@ -83,7 +83,14 @@ def test_a_redis_restart_mid_run_loses_nothing(background, tmp_path):
                             what="20 sent")
         embedded_redis.stop_server(pid)  # a restart: the server saves, stops, starts again
         pid = embedded_redis.start_server(port, tmp_path, appendonly=True)
-        assert creator.wait(timeout=60) == 0, creator
+        try:
+            status = creator.wait(timeout=60)
+        except Exception:
+            jobs = Job.fetch_many([str(n) for n in range(1, 61)], connection,
+                                  serializer=JSONSerializer)
+            raise AssertionError(f"{creator}\n{workers}\n" + str(
+                [(j.id, j.get_status().value) for j in jobs if j and not j.is_finished]))
+        assert status == 0, creator
         summary = SUMMARY.fullmatch(creator.lines[-1])
         assert summary and summary.group(1, 2) == ("60", "0"), creator
         assert_never_more_than_ten_in_a_second(start_times(connection, 60))

@@ -13,7 +13,6 @@ ROWS = ["enqueue, one at a time", "enqueue_many, pipelined", "RQ default forking
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("heavy")
 def test_the_benchmark_prints_a_full_table_and_oversells_nothing():
     proc = subprocess.run([PYTHON, "-m", "tools.bench.run", "--smoke"], cwd=ROOT,
                           capture_output=True, text=True, timeout=300)

@@ -21,9 +21,10 @@ from kuestyle.ids import next_ids
 from tests.helpers import (describe, hammer, import_lesson, lesson_env, listening_address,
                            run_lesson, wait_for_worker, wait_until)
 
-# Slow, and kept off each other: these load the two cores or time a recovery,
-# so they run one after another in one test process (pytest-xdist loadgroup).
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("heavy")]
+pytestmark = pytest.mark.slow
+# Kept off each other: the tests that load the two cores or time a recovery run one after
+# another in one test process (pytest-xdist loadgroup), with lesson 106's.
+HEAVY = pytest.mark.xdist_group("heavy")
 # A liveness bound, not a speed claim: unloaded, all jobs are usually done 3-4 s
 # after the restart (docs/ENGINEERING.md).  A job whose BLMOVE reply the crash
 # swallowed waits in RQ's in-flight list until a maintenance pass (every 30 s in
@@ -55,6 +56,7 @@ def aof_redis(tmp_path):
         embedded_redis.stop_server(server["pid"])
 
 
+@HEAVY
 @pytest.mark.timeout(400)
 def test_redis_killed_three_times_mid_run_fails_and_loses_no_job(aof_redis, background,
                                                                  serve_app):
@@ -105,6 +107,7 @@ def test_redis_killed_three_times_mid_run_fails_and_loses_no_job(aof_redis, back
 RECOVERY_BOUND = 90.0
 
 
+@HEAVY
 def test_killed_worker_jobs_all_complete_exactly_once(background, rq_connection):
     """Each job ends finished with exactly one successful result, within the bound.
 
@@ -140,6 +143,7 @@ def test_killed_worker_jobs_all_complete_exactly_once(background, rq_connection)
     workers[1].stop()
 
 
+@HEAVY
 def test_1000_reservations_across_two_stock_apps(serve_app, r):
     apps = [serve_app("9-stock.py", ready_path="/list_products") for _ in range(2)]
     urls = [apps[n % 2].url("/reserve_product/2") for n in range(1000)]
@@ -149,6 +153,7 @@ def test_1000_reservations_across_two_stock_apps(serve_app, r):
     assert r.get("item.2") == "10"
 
 
+@HEAVY
 def test_1000_seat_reservations_across_two_seat_apps(serve_app, r, rq_connection):
     apps = [serve_app("100-seat.py", ready_path="/available_seats"),
             serve_app("100-seat.py", "--resume", ready_path="/available_seats")]
@@ -272,6 +277,7 @@ def test_a_waiting_creator_rides_out_a_redis_restart(private_redis, background):
     assert not any("Traceback" in line for line in creator.errors), creator
 
 
+@HEAVY
 def test_scheduling_resumes_within_5_s_of_redis_returning(private_redis, background):
     env = lesson_env(REDIS_URL=private_redis.url)
     worker = background("102-delayed_job_worker.py", env=env)

@@ -117,14 +117,16 @@ class Lesson:
         return status
 
     def stop(self) -> None:
-        """Make sure the lesson is gone (SIGINT, then SIGKILL) and its pipes closed."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
+        """Make sure the lesson is gone and its pipes closed: Ctrl-C, a second Ctrl-C a second
+        later (a worker's cold shutdown: its running job is not waited for), then SIGKILL."""
+        for signum, grace in ((signal.SIGINT, 1), (signal.SIGINT, 5), (signal.SIGKILL, 5)):
+            if self.proc.poll() is not None:
+                break
+            self.proc.send_signal(signum)
             try:
-                self.proc.wait(timeout=5)
+                self.proc.wait(timeout=grace)
             except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
+                continue
         for reader in self._readers:
             reader.join(timeout=5)
 

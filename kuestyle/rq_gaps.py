@@ -11,13 +11,17 @@ Two mixins for an RQ worker class (``class W(HeartbeatGrace, SimpleWorker)``):
   timeout, anything unexpected) and returns as if told to stop, so a supervisor sees exit
   status 0 and starts nothing.  This mixin watches the loop's own log records (``rq.worker``,
   logged from ``work``) and turns such an end, or a Redis error, into one line on stderr
-  and exit status 1.
+  and exit status 1.  RQ stops an idle worker by raising from its signal handler, wherever
+  the loop is: mid-pipeline, that leaves the connection a reply out of step, and RQ's
+  tidying away then fails with a Redis error; a worker asked to stop ends quietly then.
 """
 import logging
 from typing import Any
 
 import redis
 from rq.exceptions import StopRequested
+
+from kuestyle.connection import ReportingRetry
 
 RQ_GRACE = 60  # what RQ adds to every heartbeat TTL
 
@@ -61,6 +65,8 @@ class SaysWhyItStopped:
         except StopRequested:  # a signal while RQ was setting up or tidying away
             return False
         except redis.exceptions.RedisError as error:
+            if ReportingRetry.stopping:  # asked to stop: the error is its own interruption
+                return False
             raise SystemExit(f"Redis error: {error}") from None
         finally:
             self.log.removeHandler(errors)

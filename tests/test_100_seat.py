@@ -148,6 +148,8 @@ def test_a_launch_sets_50_seats_and_resume_keeps_the_count(serve_app, r):
     assert json.loads(variable.get("/available_seats")[1]) == {"numberOfAvailableSeats": "49"}
     variable.signal(signal.SIGTERM)
     assert variable.wait() == 0
+    launch = serve_app("100-seat.py", ready_path="/available_seats")  # a new launch: 50 again
+    assert json.loads(launch.get("/available_seats")[1]) == {"numberOfAvailableSeats": "50"}
     fresh = serve_app("100-seat.py", ready_path="/available_seats")
     assert json.loads(fresh.get("/available_seats")[1]) == {"numberOfAvailableSeats": "50"}
 

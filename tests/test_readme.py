@@ -294,7 +294,7 @@ def task_9(ctx):
 
 @scenario("100")
 def task_100(ctx):
-    """Two reservations, processed; the server's terminal; then a resumed and a new launch."""
+    """Two reservations, processed; the server's terminal."""
     app = ctx.serve_app("100-seat.py", ready_path="/available_seats", terminal=True)
     terminal = curl_terminal(ctx, app)
     shown = {"curl": terminal.run("curl")}
@@ -304,10 +304,6 @@ def task_100(ctx):
     app.signal(signal.SIGINT)
     assert app.wait(timeout=30) == 0, app
     shown["server"] = ["$ ./100-seat.py", *app.lines]
-    for block, args in (("resume", ("--resume",)), ("launch", ())):
-        again = ctx.serve_app("100-seat.py", *args, ready_path="/available_seats")
-        shown[block] = curl_terminal(ctx, again).run(block)
-        again.stop()
     return shown
 
 

@@ -8,7 +8,6 @@ import signal
 import socket
 import sys
 import threading
-import time
 from typing import Any, NoReturn
 from urllib.parse import unquote, urlsplit
 
@@ -38,7 +37,6 @@ class ReportingRetry(Retry):
 
     lost = False
     stopping = False  # a signal asked this process to stop
-    looked = 0.0  # when note_stop_signals last ran (time.monotonic)
     said = threading.Lock()  # one state per process, whichever thread lost the connection
 
     def call_with_retry(self, do: Any, fail: Any, *args: Any, **kwargs: Any) -> Any:
@@ -46,13 +44,10 @@ class ReportingRetry(Retry):
         def failed(error: Exception, *count: int) -> None:
             ReportingRetry.say(True, f"Redis connection lost ({error}): retrying until it "
                                      "is back (Ctrl-C quits)")
-            note_stop_signals()  # every retry looks: handlers set during the outage too
             if ReportingRetry.stopping:  # on its way out: say why in one line, and stop
                 raise SystemExit(f"Redis error: {error}") from None
             fail(error, *count)
-        if time.monotonic() - ReportingRetry.looked > 0.1:  # RQ's handlers, once in 0.1 s
-            note_stop_signals()
-            ReportingRetry.looked = time.monotonic()
+        note_stop_signals()
         result = super().call_with_retry(do, failed, *args, **kwargs)
         if ReportingRetry.lost:
             ReportingRetry.say(False, "Redis connection is back")
@@ -76,8 +71,7 @@ os.register_at_fork(after_in_child=lambda: setattr(ReportingRetry, "said", threa
 def note_stop_signals() -> None:
     """Have the process's SIGINT and SIGTERM handlers (RQ's, or Python's Ctrl-C) also note
     that it is stopping.  Only the main thread may; RQ replaces its handlers as it goes, so
-    commands look again: at most once in 0.1 s while Redis answers (getsignal costs more
-    than a command's own work), at every retry while it does not."""
+    every command looks again (a cheap check)."""
     if threading.current_thread() is not threading.main_thread():
         return
     for signum in (signal.SIGINT, signal.SIGTERM):

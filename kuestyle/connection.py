@@ -68,6 +68,12 @@ class ReportingRetry(Retry):
 os.register_at_fork(after_in_child=lambda: setattr(ReportingRetry, "said", threading.Lock()))
 
 
+try:  # the C function signal.getsignal wraps: the same handler, without the enum
+    from _signal import getsignal  # conversion that costs 2 us (every command looks)
+except ImportError:  # not CPython
+    getsignal = signal.getsignal
+
+
 def note_stop_signals() -> None:
     """Have the process's SIGINT and SIGTERM handlers (RQ's, or Python's Ctrl-C) also note
     that it is stopping.  Only the main thread may; RQ replaces its handlers as it goes, so
@@ -75,7 +81,7 @@ def note_stop_signals() -> None:
     if threading.current_thread() is not threading.main_thread():
         return
     for signum in (signal.SIGINT, signal.SIGTERM):
-        handler = signal.getsignal(signum)
+        handler = getsignal(signum)
         if callable(handler) and not getattr(handler, "notes_stop", False):
             def notes_stop(number: int, frame: Any, handler: Any = handler) -> None:
                 ReportingRetry.stopping = True

@@ -22,13 +22,13 @@ PACKAGE = sorted((ROOT / "kuestyle").glob("*.py"))
 IMPORTED_LINES_BUDGET = 380
 IMPORTED_LINES_RAISED = {
     # An app and its own consumer worker: the web module, the worker's rules and the
-    # recovery rule, as no other lesson needs all three (452 lines).
-    "100-seat.py": 460,
+    # recovery rule, as no other lesson needs all three (462 lines).
+    "100-seat.py": 470,
     # It starts its own master, replica and three Sentinels with tools/embedded_redis.py
-    # (294 lines), the code `make redis` runs; the rest is a worker's (638 lines).
-    "110-high_availability.py": 650,
+    # (294 lines), the code `make redis` runs; the rest is a worker's (649 lines).
+    "110-high_availability.py": 660,
     # A waiting creator, as 7's (the events module, 154 lines), that also imports the
-    # limiter its job uses (35 lines): 400 lines.
+    # limiter its job uses (35 lines): 404 lines.
     "112-rate_limit.py": 410,
 }
 # 130 until each worker's page named what it runs (one line, two with its comment).

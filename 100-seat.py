@@ -7,6 +7,7 @@ import threading
 import time
 import uuid
 from signal import SIGTERM, pthread_kill
+from typing import Any
 
 import redis
 from flask import Flask
@@ -31,6 +32,7 @@ CONSUMER_LOCK = "reserve_seat:starting"
 # What the consumer runs, whatever a job in Redis names (Kue: queue.process).
 SeatJob = runs_only("100-seat.take_seat", "100-seat.seat_reserved",
                     "100-seat.seat_not_reserved")
+STANDBY: dict[str, Any] = {}  # ./100-seat.py's consumer, waiting for /process
 
 
 class SeatWorker(PromptRecovery, SimpleWorker):
@@ -93,8 +95,9 @@ def seat_not_reserved(job: Job, connection: redis.Redis, exc_type: type,
         print(f"Seat reservation job {job.id} failed: {reason}", flush=True)
 
 
-def process_queue(url: str | None) -> None:
-    """The consumer /process starts, in a process of its own: an RQ worker."""
+def process_queue(url: str | None, go: Any = None) -> None:
+    """The consumer, in a process of its own: an RQ worker, working once go
+    (an event) is set, or at once."""
     def stop_with_app() -> None:
         """Once the app is gone, even by kill -9, stop warmly."""
         multiprocessing.parent_process().join()
@@ -103,9 +106,25 @@ def process_queue(url: str | None) -> None:
     quiet_rq_logs()
     # A job whose consumer died (kill -9) is retried within about 30 s
     # (kuestyle/recovery.py); TAKE_SEAT says why that is safe.
-    SeatWorker([QUEUE], connection=client(patient=True, url=url),
-               serializer=JSONSerializer, job_class=SeatJob,
-               **FINDS_A_LOST_JOB).work()
+    worker = SeatWorker([QUEUE], connection=client(patient=True, url=url),
+                        serializer=JSONSerializer, job_class=SeatJob,
+                        **FINDS_A_LOST_JOB)
+    try:
+        if go is not None:
+            go.wait()
+    except KeyboardInterrupt:  # Ctrl-C in the app's terminal before /process
+        return
+    worker.work()
+
+
+def start_standby(url: str | None) -> None:
+    """Start the consumer with the app, waiting: /process then costs no
+    interpreter start (a fresh one, spawn, not a fork of the threaded app)."""
+    spawn = multiprocessing.get_context("spawn")
+    go = spawn.Event()
+    standby = spawn.Process(target=process_queue, args=(url, go), daemon=True)
+    standby.start()
+    STANDBY.update(process=standby, go=go)
 
 
 def start_consumer(queue: Queue, url: str | None) -> None:
@@ -117,9 +136,13 @@ def start_consumer(queue: Queue, url: str | None) -> None:
     try:
         if live_workers(queue):
             return
-        # A fresh interpreter (spawn), not a fork of this threaded server.
-        spawn = multiprocessing.get_context("spawn")
-        spawn.Process(target=process_queue, args=(url,), daemon=True).start()
+        standby, go = STANDBY.pop("process", None), STANDBY.pop("go", None)
+        if standby and standby.is_alive():
+            go.set()  # the consumer started with the app starts working
+        else:  # a fresh interpreter (spawn), not a fork of the threaded app
+            spawn = multiprocessing.get_context("spawn")
+            spawn.Process(target=process_queue, args=(url,),
+                          daemon=True).start()
         deadline = time.monotonic() + 15
         while not live_workers(queue) and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -177,4 +200,6 @@ if __name__ == "__main__":
     arguments = parser.parse_args()
     redis_errors_in_one_line()
     fail_fast_client()
-    serve(create_app(resume=arguments.resume), 1245)
+    app = create_app(resume=arguments.resume)
+    start_standby(None)
+    serve(app, 1245)

@@ -34,8 +34,9 @@ IMPORTED_LINES_RAISED = {
 # 130 until each worker's page named what it runs (one line, two with its comment).
 LESSON_LINES_BUDGET = 140
 # The curriculum puts the seat app and its queue's consumer in one file; since its worker
-# class and its two connection policies are on the page, it holds 140 lines.
-LESSON_LINES_RAISED = {"100-seat.py": 150}
+# class and its two connection policies are on the page, it held 140 lines; the consumer it
+# starts with the app, waiting for /process (no interpreter start then), brings 164.
+LESSON_LINES_RAISED = {"100-seat.py": 170}
 LESSON_LINE_WIDTH, PACKAGE_LINE_WIDTH = 79, 99
 
 

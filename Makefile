@@ -81,5 +81,5 @@ clean:
 	@if test -S .supervisor/supervisor.sock; then $(MAKE) --no-print-directory supervisor-stop; fi
 	@if test -x $(PY) && test -f $(REDIS_DIR)/redis.pid; then \
 	  $(PY) -m tools.embedded_redis stop --dir $(REDIS_DIR); fi
-	rm -rf $(VENV) $(REDIS_DIR) .pytest_cache .supervisor .hypothesis
+	rm -rf $(VENV) $(REDIS_DIR) .pytest_cache .supervisor .hypothesis tools/bench/kue/node_modules
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -6,16 +6,20 @@ import pytest
 from tests.helpers import PYTHON, ROOT
 
 ROWS = ["enqueue, one at a time", "enqueue_many, pipelined", "RQ default forking Worker",
-        "RQ SimpleWorker (no fork), 1 process", "lessons' set-up (SimpleWorker, JSON, ids",
+        "RQ SimpleWorker (no fork), 1 process", "lessons' processor (NotificationWorker",
         "notification pipeline", "100-seat: /process to the 50th completed seat",
         "/list_products/1, 50 connections", "/reserve_product/1, 50 connections",
         "INCR, one round trip each", "PING, pipelined"]
+KUE_ROWS = ["task 6, 1 job, creator start to exit", "task 7, 11 jobs, creator start to exit",
+            "Redis commands per job, task 7", "no-op jobs/s, one worker process",
+            "memory per queued job", "memory per finished job", "100-seat: /process to the",
+            "9-stock /list_products/1, 50 connections"]
 
 
 @pytest.mark.slow
 def test_the_benchmark_prints_a_full_table_and_oversells_nothing():
     proc = subprocess.run([PYTHON, "-m", "tools.bench.run", "--smoke"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert lines[0].startswith("Machine: ") and " cores, " in lines[0]
@@ -26,3 +30,9 @@ def test_the_benchmark_prints_a_full_table_and_oversells_nothing():
     reservations = [line for line in table if line.startswith("| /reserve_product/1")]
     assert len(reservations) == 2
     assert all(line.rstrip(" |").endswith("oversold 0") for line in reservations), reservations
+    # Beside Kue + Express (node and npm are on the machines this project runs its tests on).
+    beside = lines[lines.index("| workload | Kue / Express | project | project / Kue |"):]
+    for row in KUE_ROWS:
+        assert any(line.startswith(f"| {row}") for line in beside), row
+    stock = [line for line in beside if line.startswith("| 9-stock: reservations confirmed")]
+    assert stock and stock[0].endswith("| 4 | exact |"), stock

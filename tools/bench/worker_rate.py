@@ -4,12 +4,14 @@
 Run by tools/bench/run.py in a fresh process per measurement:
 ``python -m tools.bench.worker_rate MODE PROCESSES QUEUE`` where MODE is
 ``fork`` (RQ's default forking worker), ``simple`` (RQ's non-forking worker)
-or ``lesson`` (what the lessons run: SimpleWorker, or WorkerPool for 2, with
-the JSON serializer, the lessons' client and their job class, which checks the
-names a job holds before it runs).  ``fork`` and ``simple`` use
+or ``lesson`` (what the lessons run: task 6's ``NotificationWorker``, or a
+WorkerPool of them for 2, with the JSON serializer, the lessons' patient client,
+their tidy-up settings and a job class that checks the names a job holds before
+it runs).  ``fork`` and ``simple`` use
 redis-py's pure-Python reply parser and pickle; ``lesson`` uses hiredis when
 installed.  Prints JSON: {"start": t0, "end": t1} in Unix seconds.
 """
+import importlib
 import json
 import sys
 import time
@@ -20,7 +22,8 @@ from rq import SimpleWorker, Worker
 from rq.serializers import JSONSerializer
 from rq.worker_pool import WorkerPool
 
-from kuestyle.connection import client, redis_url
+from kuestyle.connection import patient_client, redis_url
+from kuestyle.recovery import FINDS_A_LOST_JOB
 from kuestyle.registered import runs_only
 from kuestyle.workers import quiet_rq_logs
 
@@ -29,15 +32,16 @@ def main(mode: str, processes: int, queue: str) -> None:
     """Work the queue in burst mode and print the start and end times."""
     quiet_rq_logs()
     if mode == "lesson":
-        connection = client(patient=True)
+        connection = patient_client()
         jobs = runs_only("tools.bench.jobs.noop")
+        processor = importlib.import_module("6-job_processor").NotificationWorker
         start = time.time()
         if processes == 1:
-            SimpleWorker([queue], connection=connection, serializer=JSONSerializer,
-                         job_class=jobs).work(burst=True)
+            processor([queue], connection=connection, serializer=JSONSerializer,
+                      job_class=jobs, **FINDS_A_LOST_JOB).work(burst=True)
         else:
             WorkerPool([queue], connection=connection, num_workers=processes,
-                       worker_class=SimpleWorker, serializer=JSONSerializer,
+                       worker_class=processor, serializer=JSONSerializer,
                        job_class=jobs).start(burst=True)
     else:
         pool = redis.ConnectionPool.from_url(redis_url(), parser_class=_RESP2Parser)

@@ -7,7 +7,7 @@ from tests.helpers import PYTHON, ROOT
 
 ROWS = ["enqueue, one at a time", "enqueue_many, pipelined", "RQ default forking Worker",
         "RQ SimpleWorker (no fork), 1 process", "lessons' processor (NotificationWorker",
-        "notification pipeline", "100-seat: /process to the 50th completed seat",
+        "notification pipeline",
         "/list_products/1, 50 connections", "/reserve_product/1, 50 connections",
         "INCR, one round trip each", "PING, pipelined"]
 KUE_ROWS = ["task 6, 1 job, creator start to exit", "task 7, 11 jobs, creator start to exit",

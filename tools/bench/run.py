@@ -35,13 +35,13 @@ from tools.lesson_processes import (PRODUCTION_SERVER, ROOT, THREADED_SERVER, Ap
 
 PYTHON = sys.executable
 SIZES = {"smoke": {"reps": 1, "enqueue": 100, "jobs": 100, "fork_jobs": 10,
-                   "pipeline": 50, "http_seconds": 0.5, "seat_reps": 1, "ping": 2_000,
+                   "pipeline": 50, "http_seconds": 0.5, "ping": 2_000,
                    "pipeline_jobs": 50},
          "quick": {"reps": 3, "enqueue": 500, "jobs": 400, "fork_jobs": 60,
-                   "pipeline": 200, "http_seconds": 2.0, "seat_reps": 1, "ping": 20_000,
+                   "pipeline": 200, "http_seconds": 2.0, "ping": 20_000,
                    "pipeline_jobs": 200},
          "full": {"reps": 5, "enqueue": 5000, "jobs": 3000, "fork_jobs": 300,
-                  "pipeline": 1000, "http_seconds": 10.0, "seat_reps": 3, "ping": 200_000,
+                  "pipeline": 1000, "http_seconds": 10.0, "ping": 200_000,
                   "pipeline_jobs": 1000}}
 CONNECTIONS = 50
 
@@ -170,25 +170,6 @@ class Bench:
         self.row("pipeline", f"notification pipeline, creator to last event ({n} jobs)",
                  "./7-job_processor.py + enqueue_many", self.median(measure), "jobs/s")
 
-    def seat_processing(self) -> None:
-        """Time from /process to the 50th completed seat, 50 reservations queued."""
-        times = []
-        for _ in range(self.size["seat_reps"]):
-            self.client.flushdb()
-            app = AppServer("100-seat.py", env=self.env, ready_path="/available_seats")
-            try:
-                for _ in range(50):
-                    app.get("/reserve_seat")
-                started = time.perf_counter()
-                app.get("/process")
-                app.wait_for(lambda lines: sum(line.endswith(" completed") for line in lines)
-                             >= 50, timeout=60, what="50 seats")
-                times.append(time.perf_counter() - started)
-            finally:
-                app.stop()
-        self.row("seats", "100-seat: /process to the 50th completed seat", "GET /process",
-                 1000 * statistics.median(times), "ms", " (goal < 1,000 ms)")
-
     def http(self, label: str, app: AppServer, path: str) -> dict:
         """Load one path for the configured time and return the summary."""
         load = str(ROOT / "tools" / "bench" / "load.py")
@@ -309,7 +290,7 @@ def main() -> int:
               f"{server_name(info)}, {size} run "
               f"(median of {bench.size['reps']})\n", flush=True)
         for measure in (bench.enqueue_rates, bench.worker_rates, bench.notification_pipeline,
-                        bench.seat_processing, bench.http_load, bench.redis_ceiling):
+                        bench.http_load, bench.redis_ceiling):
             measure()
         print(bench.table())
         why_not = node_ready()

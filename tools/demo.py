@@ -65,14 +65,16 @@ def stop(lesson: Lesson, command: str) -> None:
 
 
 def with_worker(processor: str, connection: redis.Redis, queue: str, workers: int,
-                body: Callable[[], None], *args: str) -> None:
-    """Run body while processor works on queue in the background, then stop it."""
-    lesson = Lesson(processor, *args)
+                body: Callable[[], None], *args: str, copies: int = 1) -> None:
+    """Run body while copies of processor work on queue in the background (workers live
+    in all), then stop them."""
+    lessons = [Lesson(processor, *args) for _ in range(copies)]
     try:
         wait_for_worker(connection, queue, count=workers)
         body()
     finally:
-        stop(lesson, " ".join([f"./{processor}", *args]))
+        for lesson in lessons:
+            stop(lesson, " ".join([f"./{processor}", *args]))
 
 
 def fresh(connection: redis.Redis) -> None:
@@ -190,17 +192,16 @@ def task_107(connection: redis.Redis) -> None:
     """Two producers and two workers (two processes each) on one queue."""
     heading("Lesson 107: two producers, two workers of two processes each")
     fresh(connection)
-    workers = [Lesson("107-worker.py") for _ in range(2)]
-    try:
-        wait_for_worker(connection, "emails", count=4)
+
+    def produce() -> None:
+        """Both producers at once, then their six emails sent."""
         producers = [Lesson("107-producer.py", name, "3", "0.5") for name in "AB"]
         for producer, name in zip(producers, "AB"):
             producer.wait(timeout=30)
             show(f"./107-producer.py {name} 3 0.5", producer.lines, producer.errors)
-        wait_until(lambda: sum(len(w.lines) for w in workers) >= 6)
-    finally:
-        for worker in workers:
-            stop(worker, "./107-worker.py")
+        finished = FinishedJobRegistry("emails", connection=connection)
+        wait_until(lambda: finished.count >= 6)
+    with_worker("107-worker.py", connection, "emails", 4, produce, copies=2)
 
 
 def task_108(connection: redis.Redis) -> None:
@@ -259,13 +260,8 @@ def task_112(connection: redis.Redis) -> None:
     """Two workers under one limit of 10 starts a second."""
     heading("Lesson 112: a rate limit, 10 starts a second across two workers")
     fresh(connection)
-    workers = [Lesson("112-rate_limit_worker.py") for _ in range(2)]
-    try:
-        wait_for_worker(connection, "sms_provider", count=2)
-        run("112-rate_limit.py")
-    finally:
-        for worker in workers:
-            stop(worker, "./112-rate_limit_worker.py")
+    with_worker("112-rate_limit_worker.py", connection, "sms_provider", 2,
+                lambda: run("112-rate_limit.py"), copies=2)
 
 
 def beyond(connection: redis.Redis) -> None:

@@ -5,13 +5,14 @@ The Kue side is the curriculum's files written from its task descriptions
 (tools/bench/kue/), installed from the npm registry into tools/bench/kue/node_modules
 the first time; without node and npm the comparison is skipped with one line.
 """
+import contextlib
 import importlib
 import json
 import shutil
 import statistics
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -101,38 +102,42 @@ class Sides:
         self.rows.append((what, f"{fmt.format(kue)}{unit}", f"{fmt.format(project)}{unit}",
                           verdict))
 
-    # Each measure returns seconds (or a count) for one side.
-    def creator_exit(self, side: str, number: int) -> float:
-        """Seconds from a creator's start to its exit, its processor running."""
-        queue = f"push_notification_code{'' if number == 6 else '_2'}"
+    @contextlib.contextmanager
+    def processor(self, side: str, number: int) -> Iterator[None]:
+        """Task number's processor on one side, listening, for the block."""
         processor = (self.node(f"{number}-job_processor.js", background=True) if side == "kue"
                      else Lesson(f"{number}-job_processor.py", env=self.env))
         try:
             if side == "kue":
                 time.sleep(0.5)  # Kue's worker has no registry to wait for; let it poll
             else:
+                queue = f"push_notification_code{'' if number == 6 else '_2'}"
                 wait_for_worker(self.client, queue, count=1 if number == 6 else 2)
-            started = time.perf_counter()
-            proc = (self.node(f"{number}-job_creator.js") if side == "kue"
-                    else run_lesson(f"{number}-job_creator.py", env=self.env, timeout=60))
-            assert proc.returncode == 0, proc.stderr
-            return time.perf_counter() - started
+            yield
         finally:
             processor.stop()
 
+    def creator(self, side: str, number: int, *args: str) -> None:
+        """Run task number's creator on one side to its end."""
+        proc = (self.node(f"{number}-job_creator.js", *args) if side == "kue"
+                else run_lesson(f"{number}-job_creator.py", env=self.env, timeout=60))
+        assert proc.returncode == 0, proc.stderr
+
+    # Each measure returns seconds (or a count) for one side.
+    def creator_exit(self, side: str, number: int) -> float:
+        """Seconds from a creator's start to its exit, its processor running."""
+        with self.processor(side, number):
+            started = time.perf_counter()
+            self.creator(side, number)
+            return time.perf_counter() - started
+
     def many_jobs(self, side: str) -> float:
         """Seconds for self.jobs task-7 jobs, from the creator's start to the last outcome."""
-        processor = (self.node("7-job_processor.js", background=True) if side == "kue"
-                     else Lesson("7-job_processor.py", env=self.env))
-        try:
-            if side == "kue":
-                time.sleep(0.5)
-                started = time.perf_counter()
-                proc = self.node("7-job_creator.js", str(self.jobs), "quiet")
-                assert proc.returncode == 0, proc.stderr
-                return time.perf_counter() - started
-            wait_for_worker(self.client, "push_notification_code_2", count=2)
+        with self.processor(side, 7):
             started = time.perf_counter()
+            if side == "kue":
+                self.creator(side, 7, str(self.jobs), "quiet")
+                return time.perf_counter() - started
             queue = Queue("push_notification_code_2", connection=self.client,
                           serializer=JSONSerializer)
             listener = JobListener(queue, lambda event: None)
@@ -142,26 +147,14 @@ class Sides:
             assert listener.wait(timeout=600), "events missing"
             listener.close()
             return time.perf_counter() - started
-        finally:
-            processor.stop()
 
     def commands_per_job(self, side: str) -> float:
         """Redis commands per job for task 7's eleven jobs (creator, processor, events)."""
-        processor = (self.node("7-job_processor.js", background=True) if side == "kue"
-                     else Lesson("7-job_processor.py", env=self.env))
-        try:
-            if side == "kue":
-                time.sleep(0.5)
-            else:
-                wait_for_worker(self.client, "push_notification_code_2", count=2)
+        with self.processor(side, 7):
             before = self.client.info("stats")["total_commands_processed"]
-            proc = (self.node("7-job_creator.js") if side == "kue"
-                    else run_lesson("7-job_creator.py", env=self.env, timeout=60))
-            assert proc.returncode == 0, proc.stderr
+            self.creator(side, 7)
             after = self.client.info("stats")["total_commands_processed"]
             return (after - before - 1) / 11  # less the INFO that reads the first count
-        finally:
-            processor.stop()
 
     def memory_per_job(self, side: str) -> tuple[float, float]:
         """Bytes of Redis memory per queued job, then per finished job (task 7's jobs)."""

@@ -86,8 +86,11 @@ def work() -> None:
     redis_errors_in_one_line()
     connection = patient_client()
     quiet_rq_logs()
-    Worker([QUEUE], connection=connection, serializer=JSONSerializer,
-           job_class=JOBS).work()
+    try:
+        Worker([QUEUE], connection=connection, serializer=JSONSerializer,
+               job_class=JOBS).work()
+    except KeyboardInterrupt:  # a signal before RQ's handlers were in place
+        pass
 
 
 def main(workers: list) -> None:

@@ -92,6 +92,9 @@ if __name__ == "__main__":
     parser.add_argument("--runs", type=count, default=None,
                         help="stop once each schedule has N runs scheduled")
     arguments = parser.parse_args()
+    # Ctrl-C raises KeyboardInterrupt, even in a process started with "&";
+    # SIGTERM stops it the same way.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         main(arguments.runs)

@@ -62,8 +62,8 @@ class SaysWhyItStopped:
         self.log.addHandler(errors)
         try:
             worked = super().work(*args, **kwargs)
-        except StopRequested:  # a signal while RQ was setting up or tidying away
-            return False
+        except (StopRequested, KeyboardInterrupt):  # a signal while RQ was setting up
+            return False  # (Python's Ctrl-C, before RQ's handlers) or tidying away
         except redis.exceptions.RedisError as error:
             if ReportingRetry.stopping:  # asked to stop: the error is its own interruption
                 return False

@@ -66,14 +66,15 @@ def main(runs: int | None) -> None:
     redis_errors_in_one_line()
     queue = Queue(QUEUE, connection=patient_client(),
                   serializer=JSONSerializer)
-    scheduled: dict[str, list[datetime]] = {name: [] for name in SCHEDULES}
-    while runs is None or any(len(r) < runs for r in scheduled.values()):
+    last: dict[str, datetime | None] = dict.fromkeys(SCHEDULES)
+    counts = dict.fromkeys(SCHEDULES, 0)  # runs scheduled, by anyone
+    while runs is None or min(counts.values()) < runs:
         now = datetime.now(timezone.utc)
         for name, next_run in SCHEDULES.items():
             when = next_run(now)
-            if when not in scheduled[name] and len(scheduled[name]) != runs:
+            if when != last[name] and counts[name] != runs:
                 schedule(queue, name, when)
-                scheduled[name].append(when)
+                last[name], counts[name] = when, counts[name] + 1
         soonest = min(next_run(now) for next_run in SCHEDULES.values())
         time.sleep(max(0.0, (soonest - datetime.now(timezone.utc))
                        .total_seconds()) + 0.01)

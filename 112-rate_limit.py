@@ -23,6 +23,7 @@ from kuestyle.rate_limit import Limit, wait_for_a_slot
 from kuestyle.recovery import JOB_DATA_OPTIONS
 
 QUEUE = "sms_provider"
+# Bull: new Queue(name, {limiter: {max: 10, duration: 1000}})
 PROVIDER = Limit("sms_provider:starts", limit=10, per_ms=1000)
 COUNT = 30
 

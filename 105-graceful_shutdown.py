@@ -24,12 +24,18 @@ from kuestyle.ids import next_id
 from kuestyle.liveness import live_workers
 from kuestyle.recovery import KEPT
 from kuestyle.registered import runs_only
+from kuestyle.rq_gaps import SaysWhyItStopped
 from kuestyle.workers import quiet_rq_logs
 
 QUEUE = "shutdown_demo"
 DEADLINE = 15.0
 # What the worker runs, whatever a job in Redis names (Kue: queue.process).
 JOBS = runs_only("105-graceful_shutdown.long_task")
+
+
+class ShutdownWorker(SaysWhyItStopped, Worker):
+    """RQ's forking Worker, which never stops silently, nor with a traceback
+    when the signal comes before RQ's handlers are in place (rq_gaps.py)."""
 
 
 def long_task(seconds: float) -> None:
@@ -86,11 +92,8 @@ def work() -> None:
     redis_errors_in_one_line()
     connection = patient_client()
     quiet_rq_logs()
-    try:
-        Worker([QUEUE], connection=connection, serializer=JSONSerializer,
-               job_class=JOBS).work()
-    except KeyboardInterrupt:  # a signal before RQ's handlers were in place
-        pass
+    ShutdownWorker([QUEUE], connection=connection, serializer=JSONSerializer,
+                   job_class=JOBS).work()
 
 
 def main(workers: list) -> None:

@@ -23,7 +23,7 @@ KUE_ROWS = ["task 6, 1 job, creator start to exit", "task 7, 11 jobs, creator st
 @pytest.mark.timeout(600)
 def test_the_benchmark_prints_a_full_table_and_oversells_nothing():
     proc = subprocess.run([PYTHON, "-m", "tools.bench.run", "--smoke"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=600)
+                          capture_output=True, text=True, timeout=500)
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert lines[0].startswith("Machine: ") and " cores, " in lines[0]

@@ -118,8 +118,13 @@ class Lesson:
 
     def stop(self) -> None:
         """Make sure the lesson is gone and its pipes closed: Ctrl-C, a second Ctrl-C a second
-        later (a worker's cold shutdown: its running job is not waited for), then SIGKILL."""
-        for signum, grace in ((signal.SIGINT, 1), (signal.SIGINT, 5), (signal.SIGKILL, 5)):
+        later (a worker's cold shutdown: its running job is not waited for), then SIGKILL.
+
+        RQ ignores a Ctrl-C that comes within a second of the one it handled, and on a busy
+        machine the first is handled late: so a third comes 1.5 s after the second, or the
+        worker would wait for its running job (a 10 s teardown)."""
+        for signum, grace in ((signal.SIGINT, 1), (signal.SIGINT, 1.5), (signal.SIGINT, 5),
+                              (signal.SIGKILL, 5)):
             if self.proc.poll() is not None:
                 break
             self.proc.send_signal(signum)

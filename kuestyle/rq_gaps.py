@@ -14,9 +14,10 @@ Three mixins for an RQ worker class (``class W(HeartbeatGrace, SimpleWorker)``):
   and exit status 1.  RQ stops an idle worker by raising from its signal handler, wherever
   the loop is: mid-pipeline, that leaves the connection a reply out of step, and RQ's
   tidying away then fails with a Redis error; a worker asked to stop ends quietly then.
-- ``FewerHeartbeats``: RQ 2.12's ``SimpleWorker`` renews its own key (``heartbeat()``: HSET,
-  EXPIRE) five times a job, for a key that lives ``worker_ttl`` + 60 s: a plain renewal
-  within a second of the last is skipped; one with a TTL or a pipeline (a job's start) is not.
+- ``FewerWorkerKeyWrites``: RQ 2.12's ``SimpleWorker`` renews its own key (``heartbeat()``:
+  HSET, EXPIRE) five times a job, for a key that lives ``worker_ttl`` + 60 s, and writes
+  ``idle`` twice after each job: a plain renewal within a second of the last, and a plain
+  write of the state written last, are skipped; what goes in a pipeline, or with a TTL, is not.
 """
 import time
 import logging
@@ -79,10 +80,12 @@ class SaysWhyItStopped:
         return worked
 
 
-class FewerHeartbeats:
-    """A worker that renews its own key once a second at most, bar RQ's timed renewals."""
+class FewerWorkerKeyWrites:
+    """A worker that renews its own key once a second at most, bar RQ's timed renewals, and
+    writes its state only when it changes."""
 
     last_renewal = float("-inf")  # time.monotonic() of the last heartbeat sent
+    state_written = None
 
     def heartbeat(self, timeout: int | None = None, pipeline: Any = None) -> None:
         """RQ's heartbeat, unless it is a plain one within a second of the last."""
@@ -91,3 +94,11 @@ class FewerHeartbeats:
             return
         self.last_renewal = at
         super().heartbeat(timeout, pipeline)
+
+    def set_state(self, state: str, pipeline: Any = None) -> None:
+        """RQ's set_state, unless it is a plain write of the state written last (a
+        pipeline's write may be discarded, so the state is unknown after it)."""
+        if pipeline is None and state == self.state_written:
+            return
+        self.state_written = state if pipeline is None else None
+        super().set_state(state, pipeline)

@@ -6,7 +6,7 @@ import sys
 from typing import Any
 
 from kuestyle.recovery import HEARTBEAT_GRACE
-from kuestyle.rq_gaps import FewerHeartbeats, HeartbeatGrace, SaysWhyItStopped
+from kuestyle.rq_gaps import FewerWorkerKeyWrites, HeartbeatGrace, SaysWhyItStopped
 
 
 def quiet_rq_logs() -> None:
@@ -21,13 +21,13 @@ def quiet_rq_logs() -> None:
     sys.stdout.reconfigure(line_buffering=True, write_through=False)
 
 
-class PromptRecovery(HeartbeatGrace, FewerHeartbeats, SaysWhyItStopped):
+class PromptRecovery(HeartbeatGrace, FewerWorkerKeyWrites, SaysWhyItStopped):
     """Mixin for RQ's SimpleWorker (``class W(PromptRecovery, SimpleWorker)``): a dead
     worker's job is found in seconds (HEARTBEAT_GRACE); an error that ends the loop is one
     line and exit status 1; the worker's own key is renewed once a second, not five times a
-    job (rq_gaps.py); and no scheduler process starts, even in a
-    WorkerPool, which asks for one (had its worker died mid-job, the orphan would outlive
-    the pool): these workers' jobs are never delayed."""
+    job, and its state written when it changes (rq_gaps.py); and no scheduler process
+    starts, even in a WorkerPool, which asks for one (had its worker died mid-job, the
+    orphan would outlive the pool): these workers' jobs are never delayed."""
 
     heartbeat_grace = HEARTBEAT_GRACE
 

@@ -96,9 +96,8 @@ def options(patient: bool = False) -> dict[str, Any]:
     if not patient:
         return {**QUICK, **UNNAMED, "retry": Retry(NoBackoff(), 0)}
     return {"socket_connect_timeout": 2, "socket_keepalive": True, "health_check_interval": 10,
-            **UNNAMED,
             "socket_keepalive_options": KEEPALIVE,  # a dead peer noticed within about 10 s
-            "retry": ReportingRetry(ExponentialBackoff(cap=1.0, base=0.05), -1)}
+            **UNNAMED, "retry": ReportingRetry(ExponentialBackoff(cap=1.0, base=0.05), -1)}
 
 
 def sentinel_address(url: str) -> tuple[tuple[tuple[str, int], ...], str, dict] | None:

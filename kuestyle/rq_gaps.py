@@ -19,8 +19,8 @@ Three mixins for an RQ worker class (``class W(HeartbeatGrace, SimpleWorker)``):
   ``idle`` twice after each job: a plain renewal within a second of the last, and a plain
   write of the state written last, are skipped; what goes in a pipeline, or with a TTL, is not.
 """
-import time
 import logging
+import time
 from typing import Any
 
 import redis

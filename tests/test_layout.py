@@ -191,10 +191,13 @@ def test_a_lessons_worker_class_names_the_rq_class_it_is(rq_connection):
 
 
 def test_rq_gaps_is_checked_against_the_rq_it_relies_on():
-    """The quarantine leans on Worker.get_heartbeat_ttl; this pins what it was checked with."""
+    """The quarantine leans on Worker.get_heartbeat_ttl, heartbeat and set_state; this pins
+    what it was checked with."""
     assert rq.VERSION.startswith("2.12."), f"re-check kuestyle/rq_gaps.py for RQ {rq.VERSION}"
     parameters = list(inspect.signature(Worker.get_heartbeat_ttl).parameters)
     assert parameters == ["self", "job"]
+    assert list(inspect.signature(Worker.heartbeat).parameters) == ["self", "timeout", "pipeline"]
+    assert list(inspect.signature(Worker.set_state).parameters) == ["self", "state", "pipeline"]
 
 
 @pytest.mark.parametrize("base, expected", [(Worker, 1 + 2), (SimpleWorker, 20 + 2)])

@@ -24,6 +24,14 @@ def supervisorctl(env: dict, *args: str) -> str:
                            *args], env=env, capture_output=True, text=True, timeout=30).stdout
 
 
+def answers(url: str) -> bool:
+    """Whether url answers 200 (False while nothing listens there yet)."""
+    try:
+        return http_get(url)[0] == 200
+    except OSError:
+        return False
+
+
 def test_supervisor_keeps_the_processes_alive_and_restarts_a_killed_worker(
         tmp_path, redis_server, rq_connection):
     ports = {name: str(embedded_redis.free_port()) for name in ("STOCK", "SEAT", "DASHBOARD")}
@@ -40,9 +48,11 @@ def test_supervisor_keeps_the_processes_alive_and_restarts_a_killed_worker(
         queue = Queue("push_notification_code_2", connection=rq_connection,
                       serializer=JSONSerializer)
         wait_for_worker(rq_connection, queue.name, count=2, timeout=20)
-        assert http_get(f"http://127.0.0.1:{ports['STOCK']}/list_products/1")[0] == 200
-        assert http_get(f"http://127.0.0.1:{ports['SEAT']}/available_seats")[0] == 200
-        assert http_get(f"http://127.0.0.1:{ports['DASHBOARD']}/")[0] == 200
+        # RUNNING means up for startsecs (2 s): a loaded machine may take longer to listen.
+        for name, path in (("STOCK", "/list_products/1"), ("SEAT", "/available_seats"),
+                           ("DASHBOARD", "/")):
+            url = f"http://127.0.0.1:{ports[name]}{path}"
+            wait_until(lambda: answers(url), 30, f"{url} answered 200")
 
         first = int(supervisorctl(env, "pid", "notifications"))
         children = psutil.Process(first).children(recursive=True)

@@ -9,7 +9,10 @@ has expired.  Two sides make the rule:
   tidies every 10 s, even idle (RQ tidies every ``maintenance_interval``, and an idle
   worker wakes every ``worker_ttl - 15`` s; RQ's defaults: 10 min and 7 min), and a
   running job's heartbeat expires ``HEARTBEAT_GRACE`` = 5 s after the job's timeout (RQ:
-  60 s, see rq_gaps.py).  The other lessons' workers tidy as often, with RQ's 60 s.
+  60 s, see rq_gaps.py).  A job taken from the queue but never started (a crash swallowed
+  the reply that gave it to a worker) is failed, so its ``Retry`` runs it, at the first
+  tidy-up ``IN_FLIGHT_GRACE`` = 5 s after a tidy-up first saw it (RQ: a minute): 10-20 s
+  after the crash.  The other lessons' workers tidy as often, with RQ's 60 s and minute.
 - **A creator** gives its jobs ``JOB_OPTIONS`` (``Queue.enqueue``) or ``JOB_DATA_OPTIONS``
   (``Queue.prepare_data``, which calls the timeout ``timeout``): a 20 s timeout (Kue's
   ``job.ttl()``) and one ``Retry``, used only for a lost job (retries.py).
@@ -25,6 +28,7 @@ job's result for ever), so no key a job leaves stays in Redis for good.
 from rq import Retry
 
 HEARTBEAT_GRACE = 5
+IN_FLIGHT_GRACE = 5
 FINDS_A_LOST_JOB = {"maintenance_interval": 10, "worker_ttl": 25}
 JOB_TIMEOUT = 20
 RESULT_TTL = 500

@@ -1,6 +1,6 @@
 """The one place that leans on RQ behaviour RQ does not document; tests pin the version.
 
-Three mixins for an RQ worker class (``class W(HeartbeatGrace, SimpleWorker)``):
+Four mixins for an RQ worker class (``class W(HeartbeatGrace, SimpleWorker)``):
 
 - ``HeartbeatGrace``: RQ lets a running job's heartbeat expire 60 s after it was due (after
   the job's timeout for a ``SimpleWorker``, which does not renew it; after the next renewal
@@ -18,13 +18,21 @@ Three mixins for an RQ worker class (``class W(HeartbeatGrace, SimpleWorker)``):
   HSET, EXPIRE) five times a job, for a key that lives ``worker_ttl`` + 60 s, and writes
   ``idle`` twice after each job: a plain renewal within a second of the last, and a plain
   write of the state written last, are skipped; what goes in a pipeline, or with a TTL, is not.
+- ``PromptInFlightCleanup``: a worker takes a job by moving its id to the queue's in-flight
+  list (``BLMOVE``); if a crash swallows the reply, the job is there but never started.  RQ's
+  tidy-up (``Queue.intermediate_queue``) marks such an id first seen, and fails it (so its
+  ``Retry`` runs it) only once a pass sees it there after a minute: with a tidy-up every
+  10 s, a Redis restart delayed a job 60-80 s.  This mixin hands it back at the first pass
+  ``in_flight_grace`` seconds after RQ first saw it, the same way.
 """
 import logging
 import time
+from datetime import datetime, timezone
 from typing import Any
 
 import redis
 from rq.exceptions import StopRequested
+from rq.job import JobStatus
 
 from kuestyle.connection import ReportingRetry
 
@@ -102,3 +110,30 @@ class FewerWorkerKeyWrites:
             return
         self.state_written = state if pipeline is None else None
         super().set_state(state, pipeline)
+
+
+class PromptInFlightCleanup:
+    """A worker whose tidy-up fails a job stranded in the in-flight list (taken, never
+    started) in_flight_grace seconds after RQ's own tidy-up first saw it, not a minute."""
+
+    in_flight_grace = 60
+
+    def clean_registries(self) -> None:
+        """RQ's tidy-up (which marks each stranded id first seen), then: a job still queued,
+        not started, seen in flight in_flight_grace seconds ago is failed as RQ would."""
+        super().clean_registries()
+        for queue in self.queues:
+            in_flight = queue.intermediate_queue
+            for job_id in in_flight.get_job_ids():
+                first_seen = in_flight.get_first_seen(job_id)
+                if first_seen is None or (datetime.now(timezone.utc) - first_seen
+                                          ).total_seconds() < self.in_flight_grace:
+                    continue
+                job = queue.fetch_job(job_id)
+                if job is None or job.get_status() != JobStatus.QUEUED \
+                        or job_id in queue.started_job_registry:
+                    continue
+                # Whoever removes the id handles it: two workers never fail one job twice.
+                if self.connection.lrem(queue.intermediate_queue_key, 1, job_id):
+                    self.handle_job_failure(job, queue,
+                                            exc_string="Job was stuck in intermediate queue.")

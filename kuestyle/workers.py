@@ -5,8 +5,9 @@ import os
 import sys
 from typing import Any
 
-from kuestyle.recovery import HEARTBEAT_GRACE
-from kuestyle.rq_gaps import FewerWorkerKeyWrites, HeartbeatGrace, SaysWhyItStopped
+from kuestyle.recovery import HEARTBEAT_GRACE, IN_FLIGHT_GRACE
+from kuestyle.rq_gaps import (FewerWorkerKeyWrites, HeartbeatGrace, PromptInFlightCleanup,
+                              SaysWhyItStopped)
 
 
 def quiet_rq_logs() -> None:
@@ -21,15 +22,18 @@ def quiet_rq_logs() -> None:
     sys.stdout.reconfigure(line_buffering=True, write_through=False)
 
 
-class PromptRecovery(HeartbeatGrace, FewerWorkerKeyWrites, SaysWhyItStopped):
+class PromptRecovery(HeartbeatGrace, PromptInFlightCleanup, FewerWorkerKeyWrites,
+                     SaysWhyItStopped):
     """Mixin for RQ's SimpleWorker (``class W(PromptRecovery, SimpleWorker)``): a dead
-    worker's job is found in seconds (HEARTBEAT_GRACE); an error that ends the loop is one
+    worker's job is found in seconds (HEARTBEAT_GRACE), and so is a job a crash left in
+    flight (IN_FLIGHT_GRACE); an error that ends the loop is one
     line and exit status 1; the worker's own key is renewed once a second, not five times a
     job, and its state written when it changes (rq_gaps.py); and no scheduler process
     starts, even in a WorkerPool, which asks for one (had its worker died mid-job, the
     orphan would outlive the pool): these workers' jobs are never delayed."""
 
     heartbeat_grace = HEARTBEAT_GRACE
+    in_flight_grace = IN_FLIGHT_GRACE
 
     def work(self, *args: Any, **kwargs: Any) -> bool:
         """RQ's loop, with no scheduler."""

@@ -20,7 +20,7 @@ from pathlib import Path
 from rq import Queue, SimpleWorker, get_current_job
 from rq.serializers import JSONSerializer
 
-from kuestyle.connection import client
+from kuestyle.connection import client, redis_errors_in_one_line
 from kuestyle.ids import next_id
 from kuestyle.recovery import FINDS_A_LOST_JOB, JOB_TIMEOUT, KEPT
 from kuestyle.registered import runs_only
@@ -116,6 +116,7 @@ def work() -> None:
 
 
 if __name__ == "__main__":
+    redis_errors_in_one_line()  # its lines and the worker's never merge
     if sys.argv[1:] == ["worker"]:
         sys.exit(work())
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -167,10 +167,12 @@ def print_redis_error(kind: type, error: BaseException, trace: Any) -> None:
 def redis_errors_in_one_line() -> None:
     """Install sys.excepthook for this process: a Redis error nobody caught (out of memory,
     a read-only replica...) ends it with ``Redis error: <reason>``, not a traceback.  And
-    every stderr line goes out in one write, even unbuffered (``python -u``, which writes
-    an exit message and its newline apart): processes sharing a terminal never merge two."""
+    every line, stdout's and stderr's, goes out in one write, even unbuffered (``python -u``
+    writes an exit message, or a print's text, and its newline apart): processes sharing a
+    terminal never merge two lines."""
     sys.excepthook = print_redis_error
-    sys.stderr.reconfigure(line_buffering=True, write_through=False)
+    for stream in (sys.stdout, sys.stderr):
+        stream.reconfigure(line_buffering=True, write_through=False)
 
 
 def answering(connection: redis.Redis) -> redis.Redis:

@@ -27,10 +27,12 @@ def test_an_outage_is_one_lost_and_one_back_line_per_process(private_redis, caps
     client.close()
 
 
-def test_every_stderr_line_is_one_write_even_unbuffered():
-    """``python -u`` writes an exit message and its newline apart, so two refused workers
-    sharing a terminal printed ``Redis error: ...The demo stopped: ...`` (seen in 106's
-    demo).  After redis_errors_in_one_line() stderr writes whole lines only."""
+def test_every_line_is_one_write_even_unbuffered():
+    """``python -u`` writes an exit message and its newline apart, and print() its text and
+    newline apart, so two refused workers sharing a terminal printed ``Redis error: ...The
+    demo stopped: ...`` (seen in 106's demo), and 110's worker's outage line landed inside
+    the lesson's own.  After redis_errors_in_one_line() stdout and stderr write whole lines
+    only."""
     import subprocess
     import sys
 
@@ -39,9 +41,10 @@ def test_every_stderr_line_is_one_write_even_unbuffered():
              "from kuestyle.connection import redis_errors_in_one_line\n"
              "print(sys.stderr.write_through, file=sys.stdout)\n"
              "redis_errors_in_one_line()\n"
-             "print(sys.stderr.write_through, sys.stderr.line_buffering)\n"
+             "print(sys.stderr.write_through, sys.stderr.line_buffering,\n"
+             "      sys.stdout.write_through, sys.stdout.line_buffering)\n"
              "raise SystemExit('Redis error: refused')\n")
     ran = subprocess.run([sys.executable, "-u", "-c", child], cwd=ROOT, capture_output=True,
                          text=True, timeout=30)
-    assert ran.stdout.split() == ["True", "False", "True"], ran  # unbuffered, then by line
+    assert ran.stdout.split() == ["True", "False", "True", "False", "True"], ran  # then by line
     assert (ran.returncode, ran.stderr) == (1, "Redis error: refused\n"), ran

@@ -29,7 +29,7 @@ from rq.serializers import JSONSerializer
 from kuestyle.events import JobListener, job_completed, job_failed
 from kuestyle.ids import next_ids
 from tools import embedded_redis
-from tools.bench.beside_kue import Sides, node_ready
+from tools.bench.beside_kue import Sides, flush, node_ready
 from tools.lesson_processes import (PRODUCTION_SERVER, ROOT, THREADED_SERVER, AppServer, Lesson,
                                     SlowClients, http_get, lesson_env, wait_for_worker)
 
@@ -76,7 +76,7 @@ class Bench:
         """Run measure reps times on a clean database; return the median."""
         values = []
         for _ in range(self.size["reps"]):
-            self.client.flushdb()
+            flush(self.client)
             values.append(measure())
         return statistics.median(values)
 
@@ -210,7 +210,7 @@ class Bench:
         """Dev server vs gunicorn for /list_products/1 and /reserve_product/1."""
         production = f"gunicorn {' '.join(PRODUCTION_SERVER)} '9-stock:create_app()'"
         for key, command in (("dev", "python3 9-stock.py"), ("prod", production)):
-            self.client.flushdb()
+            flush(self.client)
             app = AppServer("9-stock.py", env=self.env, ready_path="/list_products",
                             production=key == "prod")
             try:

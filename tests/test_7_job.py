@@ -55,10 +55,11 @@ def test_full_run_creator_and_processor(background, rq_connection):
             assert 0 < rq_connection.ttl(key) <= kept, (key, rq_connection.ttl(key))
         # And small, on the project's own server (tools/embedded_redis.SMALL_JOBS): the
         # job hash stays a listpack (ziplist: Redis 6.2), and the result stream is not
-        # given 4 KB up front (4,312 bytes with Redis 7's defaults).
+        # given 4 KB up front (4,312 bytes with Redis 7's defaults; 1,240 with the
+        # setting; 1,640 on Redis 6.2 here).
         encoding = rq_connection.object("encoding", f"rq:job:{job_id}")
         assert encoding in (b"listpack", b"ziplist"), (job_id, encoding)
-        assert rq_connection.memory_usage(f"rq:results:{job_id}") <= 1536, job_id
+        assert rq_connection.memory_usage(f"rq:results:{job_id}") <= 2048, job_id
 
 
 def test_two_jobs_really_run_at_the_same_time(background, rq_connection):

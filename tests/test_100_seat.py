@@ -313,15 +313,15 @@ def test_one_gunicorn_launch_sells_50_however_its_workers_are_replaced(
 
 @pytest.mark.slow
 def test_every_key_a_seat_job_leaves_expires(serve_app, r):
-    """A census after 1,000 reservations for 50 seats (950 fail): a failed job's hash and
+    """A census after 500 reservations for 50 seats (450 fail): a failed job's hash and
     result stream used to keep RQ's year and no expiry at all (246 of 246 after 5,000)."""
     from kuestyle.recovery import FAILURE_TTL
     app = serve_app("100-seat.py", ready_path="/available_seats")
-    answers = hammer([app.url("/reserve_seat")] * 1000, concurrency=20)
+    answers = hammer([app.url("/reserve_seat")] * 500, concurrency=20)
     assert {status for status, _, _ in answers} == {202}  # all queued before any is run
     app.get("/process")
     app.wait_for(lambda lines: sum(line.startswith("Seat reservation job") for line in lines)
-                 >= 1000, timeout=120, what="1,000 outcomes")
+                 >= 500, timeout=120, what="500 outcomes")
     forever, per_job = [], 0
     for key in r.scan_iter(count=1000):
         ttl = r.ttl(key)
@@ -330,7 +330,7 @@ def test_every_key_a_seat_job_leaves_expires(serve_app, r):
             assert 0 < ttl <= FAILURE_TTL, (key, ttl)
         elif ttl == -1:
             forever.append(key)
-    assert per_job >= 2000  # each job's hash and result stream, at least
+    assert per_job >= 1000  # each job's hash and result stream, at least
     # What stays is one key per name, however many jobs ran: the seats, the id counter,
     # the queue's registries and RQ's sets of queues and workers.
     assert len(forever) <= 12, sorted(forever)

@@ -17,8 +17,21 @@ LIBRARY_ONLY = {"8-job.py"}
 SCRIPTS = [name for name in LESSONS if name not in LIBRARY_ONLY]
 # Lessons that start their own Redis servers (and so ignore REDIS_URL).
 OWN_SERVERS = {"110-high_availability.py"}
-PROJECT_FILES = sorted(str(p.relative_to(ROOT)) for p in ROOT.rglob("*.py")
-                       if ".venv" not in p.parts and not p.name[0].isdigit())
+
+
+def project_files() -> list[str]:
+    """The project's own Python files, lessons aside: every folder but the ones installed
+    into (.venv, node_modules) or hidden, which a walk into would read thousands of."""
+    found = []
+    for folder, subfolders, files in os.walk(ROOT):
+        subfolders[:] = [name for name in subfolders if not name.startswith(".")
+                         and name not in ("node_modules", "__pycache__")]
+        found += [os.path.relpath(os.path.join(folder, name), ROOT) for name in files
+                  if name.endswith(".py") and not (folder == str(ROOT) and name[0].isdigit())]
+    return sorted(found)
+
+
+PROJECT_FILES = project_files()
 
 
 def parse(name: str) -> ast.Module:

@@ -84,6 +84,7 @@ def redis_host(hosts, tmp_path):
             break
         except redis.exceptions.ConnectionError:
             assert time.monotonic() < deadline, "Redis did not start in its namespace"
+            time.sleep(0.05)
             time.sleep(0.1)
     try:
         yield client

@@ -349,3 +349,13 @@ def test_prompt_in_flight_cleanup_hands_back_a_stranded_job_after_its_grace(rq_c
     assert failed.get_status(refresh=True) == "failed"
     assert failed.latest_result().exc_string == "Job was stuck in intermediate queue."
     assert running.get_status(refresh=True) == "queued"  # untouched
+
+
+@pytest.mark.xdist_group("heavy")
+def test_an_xdist_group_keeps_its_tests_in_one_test_process(request):
+    """The tests that load the cores (xdist_group "heavy") run one after another only if
+    pytest-xdist can tag their ids with the group: pytest 9.2 keeps ids where xdist 3.8 no
+    longer changes them, and every group was silently spread over all the processes."""
+    if not getattr(request.config.option, "loadgroup", False):
+        pytest.skip("not a test process of --dist loadgroup")
+    assert request.node.nodeid.endswith("@heavy"), request.node.nodeid

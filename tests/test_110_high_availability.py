@@ -10,7 +10,8 @@ import redis
 from tools import embedded_redis
 from tests.helpers import describe, lesson_env, run_lesson
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("sentinel")]  # waits, little CPU
+# Not an xdist group: every server here takes its own free port.
+pytestmark = pytest.mark.slow  # waits, little CPU
 
 
 def test_the_lesson_fails_over_and_counts_what_it_cost():

@@ -15,7 +15,8 @@ from rq.serializers import JSONSerializer
 from tools import embedded_redis
 from tests.helpers import PYTHON, Lesson, lesson_env, wait_for_worker, wait_until
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hosts")]  # waits, little CPU
+# Not an xdist group: each test process names its namespaces and subnet by its pid.
+pytestmark = pytest.mark.slow  # waits, little CPU
 HOSTS = ("redis", "worker1", "worker2")
 SUBNET = "10.77.{}.{}"
 

@@ -15,7 +15,7 @@ from rq.serializers import JSONSerializer
 from tools import embedded_redis
 from tests.helpers import PYTHON, Lesson, lesson_env, wait_for_worker, wait_until
 
-# Not an xdist group: each test process names its namespaces and subnet by its pid.
+# Not an xdist group: each test process has its own namespace names and subnet.
 pytestmark = pytest.mark.slow  # waits, little CPU
 HOSTS = ("redis", "worker1", "worker2")
 SUBNET = "10.77.{}.{}"
@@ -32,8 +32,10 @@ def hosts():
     (10.77.N.254, the creator).  Everything is removed afterwards."""
     if os.geteuid() != 0 or not shutil.which("ip"):
         pytest.skip("network namespaces need root and iproute2's ip")
-    tag = f"{os.getpid() % 10000}"
-    net = os.getpid() % 200 + 20
+    # Unique among the test processes running at once: the names carry the pid, the subnet
+    # the xdist process's number (gw0, gw1, ...), so two of these tests never share either.
+    tag = str(os.getpid())
+    net = 20 + int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:])
     bridge, made = f"kbr{tag}", []
     try:
         ip("link", "add", bridge, "type", "bridge")
@@ -85,7 +87,6 @@ def redis_host(hosts, tmp_path):
             break
         except redis.exceptions.ConnectionError:
             assert time.monotonic() < deadline, "Redis did not start in its namespace"
-            time.sleep(0.05)
             time.sleep(0.1)
     try:
         yield client

@@ -1,28 +1,25 @@
 #!/usr/bin/env python3
 """Store a Redis hash field by field with HSET, then read it all back."""
-from kuestyle.connection import (CONNECTED, client, fail_fast_client,
-                                 redis_errors_in_one_line)
+import redis
+
+from kuestyle.connection import CONNECTED, QUICK, redis_url, run
 
 HASH_KEY = "HolbertonSchools"
 SCHOOLS = {"Portland": "50", "Seattle": "80", "New York": "20",
            "Bogota": "20", "Cali": "40", "Paris": "2"}
 
 
-def store_schools() -> None:
-    """HSET each school into the hash, one field per command, with replies."""
-    for city, value in SCHOOLS.items():
-        print(f"Reply: {client(decode=True).hset(HASH_KEY, city, value)}")
+def main() -> None:
+    """HSET each school with its reply, then print the whole hash."""
+    client = redis.Redis.from_url(redis_url(), decode_responses=True,
+                                  **QUICK)
+    client.ping()
+    print(CONNECTED)
+    for city, value in SCHOOLS.items():  # one HSET per field, as in node
+        print(f"Reply: {client.hset(HASH_KEY, city, value)}")
         # >>> Reply: 1  (a new field; 0 when the field was already there)
-
-
-def display_schools() -> None:
-    """Print the whole hash as a dict, fields in the order they were stored."""
-    print(client(decode=True).hgetall(HASH_KEY))
+    print(client.hgetall(HASH_KEY))  # fields in the order they were stored
 
 
 if __name__ == "__main__":
-    redis_errors_in_one_line()
-    fail_fast_client()
-    print(CONNECTED)
-    store_schools()
-    display_schools()
+    run(main)

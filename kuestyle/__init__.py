@@ -1,3 +1,3 @@
-"""What RQ lacks to behave like Kue in the curriculum's lessons: one module per need
-(connection, ids, events, liveness, workers, web; rq_gaps and rq_dashboard_gaps are
-the quarantine).  The README's "Layout" table says what each one does."""
+"""What RQ lacks to behave like Kue in the curriculum's lessons, on RQ's and redis-py's
+documented hooks, one module per need: connection, settings, ids, events, registered,
+workers, liveness, web; overrides.py holds the one library method overridden."""

@@ -1,5 +1,11 @@
-"""Kue's job events on RQ: jobs publish progress (7-job_processor.py), callbacks outcomes, and a
-``JobListener`` hands them to the creator: ``{"id": "3", "event": "complete"}``."""
+"""Kue's job events on RQ, which has none: a job's progress, and its outcome from RQ's
+``on_success``/``on_failure`` callbacks, are published on its queue's channel
+(``{"id": "3", "event": "complete"}``), and a ``JobListener`` hands them to the creator.
+
+Kue's one attempt: a job that raises fails at once.  Lesson jobs carry one ``Retry``
+(settings.py) for a lost worker only: ``job_failed`` withdraws it for any other error (RQ
+runs ``on_failure`` before it decides to retry).
+"""
 import contextlib
 import json
 import sys
@@ -10,54 +16,55 @@ from typing import Any
 
 import redis
 from rq import Queue
+from rq.exceptions import AbandonedJobError
 from rq.job import Job, JobStatus
 
 from kuestyle.liveness import live_workers
-from kuestyle.retries import only_a_lost_job_is_retried
 
 FIELDS = {"progress": ("progress", int), "failed attempt": ("error", str),
           "failed": ("error", str), "complete": ("id", str)}
-ABANDONED = {"AbandonedJobError": "its worker stopped before the job ended (killed, or lost)"}
+ABANDONED = "its worker stopped before the job ended (killed, or lost)"
 
 
-def publish(connection: redis.Redis, job: Job, event: str, **fields: Any) -> None:
+def publish(job: Job, event: str, **fields: Any) -> None:
     """Publish one event about job on its queue's channel."""
-    connection.publish(f"q:events:{job.origin}",
-                       json.dumps({"id": job.id, "event": event, **fields}))
+    job.connection.publish(f"q:events:{job.origin}",
+                           json.dumps({"id": job.id, "event": event, **fields}))
 
 
 def job_completed(job: Job, connection: redis.Redis, *args: Any, **kwargs: Any) -> None:
-    """RQ success callback (job, connection, result): publish ``complete``."""
-    publish(connection, job, "complete")
+    """RQ success callback: publish ``complete``."""
+    publish(job, "complete")
 
 
-def job_failed(job: Job, connection: redis.Redis, exc_type: type, exc_value: BaseException,
-               traceback: Any) -> None:
-    """RQ failure callback: ``failed`` with its reason, at once; a lost worker's job is retried."""
-    only_a_lost_job_is_retried(job, exc_type)
-    attempt_failed(job, connection, exc_type, exc_value, traceback)
+def job_failed(job: Job, connection: redis.Redis, exc_type: type, *args: Any) -> None:
+    """RQ failure callback: ``failed`` at once; only a lost worker's job is retried."""
+    if exc_type is not AbandonedJobError:
+        job.retries_left = 0
+    attempt_failed(job, connection, exc_type, *args)
 
 
-def attempt_failed(job: Job, connection: redis.Redis, exc_type: type, exc_value: BaseException,
-                   traceback: Any) -> None:
+def attempt_failed(job: Job, connection: redis.Redis, exc_type: type, exc_value: Any,
+                   *args: Any) -> None:
     """RQ failure callback for jobs retried on any error (103): ``failed attempt`` while RQ
-    retries, then ``failed`` with its reason."""
+    retries, then ``failed`` with its reason (kept in job.meta for a listener that missed it)."""
     try:
-        reason = str(exc_value) or ABANDONED.get(exc_type.__name__, exc_type.__name__)
+        reason = str(exc_value) or (ABANDONED if exc_type is AbandonedJobError
+                                    else exc_type.__name__)
     except Exception:  # an exception whose text itself fails still has a type
         reason = exc_type.__name__
-    if not job.retries_left:  # kept for a listener that missed the event
+    if not job.retries_left:
         job.meta["error"] = reason
         job.save_meta()
-    publish(connection, job, "failed attempt" if job.retries_left else "failed",
-            error=reason, retries_left=job.retries_left or 0)
+    publish(job, "failed attempt" if job.retries_left else "failed", error=reason,
+            retries_left=job.retries_left or 0)
 
 
 def describe(event: dict, subject: str) -> str:
     """The line Kue's listeners print (``Notification job 3 completed``); never two lines."""
-    name = event["event"]
     detail = {"progress": f"{event.get('progress')}% complete", "complete": "completed"}
-    line = f"{subject} {event['id']} {detail.get(name) or f'{name}: ' + event['error']}"
+    line = f"{subject} {event['id']} " + (detail.get(event["event"])
+                                           or f"{event['event']}: {event.get('error')}")
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in line)
 
 
@@ -70,80 +77,100 @@ def is_event(event: Any) -> bool:
 
 
 class JobListener:
-    """Hands one queue's job events to ``handler``: create it, ``watch`` the ids, enqueue."""
+    """Hands one queue's job events to ``handler``: create it, ``watch`` the ids, enqueue
+    inside ``holding()``, then ``wait()``."""
 
     def __init__(self, queue: Queue, handler: Callable[[dict], None]):
-        """Subscribe to the queue's events and start reading them."""
+        """Subscribe to the queue's events (confirmed) and read them in a thread."""
         self.queue, self.handler = queue, handler
-        self._changed = threading.Condition()
-        self._watched: dict[str, int] = {}  # job id: the last progress passed on
-        self._ended, self._seen_done = set(), set()  # job ids
-        self.received = 0  # messages read from the channel so far
-        self._pubsub = queue.connection.pubsub()
-        self._pubsub.subscribe(**{f"q:events:{queue.name}": self._on_message})
-        if self._pubsub.get_message(timeout=5) is None:
+        self.changed = threading.Condition()
+        self.progress: dict[str, int] = {}  # watched job id: the last progress passed on
+        self.ended: set[str] = set()
+        self.pubsub = queue.connection.pubsub()
+        self.pubsub.subscribe(**{f"q:events:{queue.name}": self.on_message})
+        if self.pubsub.get_message(timeout=5) is None:
             raise redis.exceptions.TimeoutError("no confirmation of the events subscription")
-        # redis-py reads in a thread, reconnects and resubscribes by itself; it looks
-        # whether to stop every 0.1 s, so close() returns that soon (1 s: a creator's
-        # exit waited up to a second after its last line).
-        self._thread = self._pubsub.run_in_thread(
-            sleep_time=0.1, daemon=True, exception_handler=lambda *_: time.sleep(1))
+        # redis-py reconnects and subscribes again by itself; it looks whether to stop
+        # every 0.1 s, so close() returns that soon.
+        self.thread = self.pubsub.run_in_thread(sleep_time=0.1, daemon=True,
+                                                exception_handler=lambda *_: time.sleep(1))
 
-    def _on_message(self, message: dict) -> None:
-        """Deliver a well-formed event; ignore anything else."""
-        self.received += 1  # read from the channel (delivered once no block holds them)
+    def on_message(self, message: dict) -> None:
+        """Deliver a well-formed event about a watched job, once; ignore anything else."""
         try:
             event = json.loads(message["data"])
         except ValueError:
-            event = None
+            return
         if is_event(event):
-            self._deliver(event)
+            self.deliver(event)
 
-    def _deliver(self, event: dict) -> None:
+    def deliver(self, event: dict) -> None:
         """Hand a watched job's event on, once; note the end of its job."""
-        with self._changed:
+        with self.changed:
             job_id = event["id"]
-            if job_id not in self._watched.keys() - self._ended:
+            if job_id not in self.progress or job_id in self.ended:
                 return
             if event["event"] == "progress":
-                if event["progress"] <= self._watched[job_id]:
+                if event["progress"] <= self.progress[job_id]:
                     return  # a retried job starts again at 0%: said once
-                self._watched[job_id] = event["progress"]
+                self.progress[job_id] = event["progress"]
             self.handler(event)
             if event["event"] in ("complete", "failed"):
-                self._ended.add(job_id)
-                self._changed.notify_all()
+                self.ended.add(job_id)
+                self.changed.notify_all()
 
     def watch(self, job_ids: Iterable[str]) -> None:
         """Pass on the events of these jobs."""
-        with self._changed:
-            self._watched.update(dict.fromkeys(job_ids, -1))
+        with self.changed:
+            self.progress.update(dict.fromkeys(job_ids, -1))
 
     @contextlib.contextmanager
     def holding(self) -> Iterator[None]:
-        """Hold every event until the block ends: a creator enqueues and prints its created
-        lines inside it, so no event line can come before them, however fast the worker."""
-        with self._changed:  # the reading thread waits for this lock to hand an event on
+        """Hold every event until the block ends: created lines printed inside it come
+        before any event line, however fast the worker."""
+        with self.changed:
             yield
 
     def pending(self, job_ids: Iterable[str] | None = None) -> set[str]:
-        """The watched jobs (or those of job_ids) that have not completed or failed yet."""
-        with self._changed:
-            return (self._watched.keys() if job_ids is None else set(job_ids)) - self._ended
+        """The watched jobs (or those of job_ids) that have not ended yet."""
+        with self.changed:
+            return set(self.progress if job_ids is None else job_ids) - self.ended
 
-    def wait(self, timeout: float | None = None, job_ids: Iterable[str] | None = None,
-             check_every: float = 2.0) -> bool:
-        """Wait until the watched jobs (or job_ids) completed or failed; False on timeout."""
-        deadline = time.monotonic() + (timeout if timeout is not None else float("inf"))
-        job_ids = None if job_ids is None else list(job_ids)
-        while self.pending(job_ids):
-            left = min(check_every, deadline - time.monotonic())
-            if left <= 0:
+    def wait(self, timeout: float | None = None, job_ids: Iterable[str] | None = None) -> bool:
+        """Wait until the jobs ended; False if timeout seconds passed first.  An end RQ
+        recorded whose event never came (Redis restarted meanwhile) is said once it has
+        been seen twice, 2 s apart: its events still on their way come first."""
+        deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
+        job_ids, seen = None if job_ids is None else list(job_ids), set()
+        while pending := sorted(self.pending(job_ids)):
+            if time.monotonic() >= deadline:
                 return False
-            with self._changed:
-                self._changed.wait_for(lambda: not self.pending(job_ids), left)
-            self._catch_up()
+            with self.changed:
+                self.changed.wait(min(2.0, deadline - time.monotonic()))
+            for job_id in pending:
+                if (event := self.recorded_end(job_id)) and job_id in seen:
+                    self.deliver(event)
+                elif event:
+                    seen.add(job_id)
         return True
+
+    def recorded_end(self, job_id: str) -> dict | None:
+        """The end RQ recorded for a job, if any; a record that cannot be read (someone
+        wrote over it) is a failure with that reason."""
+        try:
+            job = Job.fetch(job_id, self.queue.connection, serializer=self.queue.serializer)
+            status = job.get_status(refresh=False)
+        except redis.exceptions.ConnectionError:
+            raise
+        except Exception as error:  # gone (not created yet), or not RQ's
+            if not self.queue.connection.exists(f"rq:job:{job_id}"):
+                return None
+            return {"id": job_id, "event": "failed",
+                    "error": f"its record in Redis cannot be read ({type(error).__name__})"}
+        if status not in (JobStatus.FINISHED, JobStatus.FAILED):
+            return None
+        return {"id": job_id, "error": str(job.meta.get("error", "")),
+                "event": "complete" if status == JobStatus.FINISHED else "failed"}
 
     def wait_for_workers(self, start_hint: str) -> None:
         """Wait for every watched job; with no worker listening, say once how to start one."""
@@ -152,35 +179,8 @@ class JobListener:
                   "(Ctrl-C stops waiting; the jobs stay queued)", file=sys.stderr, flush=True)
         self.wait()
 
-    def _catch_up(self) -> None:
-        """Report outcomes RQ recorded but whose event never came (seen twice: time to arrive)."""
-        for job_id in sorted(self.pending()):
-            # Missing (ids are watched before enqueue) or running: nothing to say.
-            event = self._recorded_end(job_id)
-            if event and job_id in self._seen_done:
-                self._deliver(event)
-            if event:
-                self._seen_done.add(job_id)
-
-    def _recorded_end(self, job_id: str) -> dict | None:
-        """The end RQ recorded for a job (None if it has none yet); a record that cannot be
-        read (someone wrote over it) is a failure with that reason, not a crash."""
-        try:
-            job = Job.fetch_many([job_id], self.queue.connection,
-                                 serializer=self.queue.serializer)[0]
-            status = job.get_status(refresh=False) if job else None
-            if status not in (JobStatus.FINISHED, JobStatus.FAILED):
-                return None
-            return {"id": job_id, "error": str(job.meta.get("error", "")),
-                    "event": "complete" if status == JobStatus.FINISHED else "failed"}
-        except redis.exceptions.ConnectionError:
-            raise
-        except Exception as error:  # a corrupted record: its job cannot end well
-            return {"id": job_id, "event": "failed",
-                    "error": f"its record in Redis cannot be read ({type(error).__name__})"}
-
     def close(self) -> None:
         """Stop listening and release the connection."""
-        self._thread.stop()
-        self._thread.join(timeout=2)
-        self._pubsub.close()
+        self.thread.stop()
+        self.thread.join(timeout=2)
+        self.pubsub.close()

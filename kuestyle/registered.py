@@ -2,11 +2,10 @@
 
 RQ stores a job as the dotted name of a function and imports whatever name it finds, so
 anyone who can write to Redis could make a worker import ``os.system``.  A lesson gives its
-worker (and the queues it hands it) ``job_class=runs_only(...)``: a job that names any other
-function or callback fails with the reason before anything is imported, and is not retried;
-an unregistered callback is never imported, never run.  A queue entry that is not a job it
-can read (a bad id, a record someone wrote over) is set aside, said in one line on stderr,
-and the worker goes on: RQ's own loop would stop for it.
+worker ``job_class=runs_only(...)`` (RQ's hook): a job that names any other function or
+callback fails with the reason before anything is imported, and is not retried.  A queue
+entry that is not a job it can read is set aside, said in one line on stderr, and the worker
+goes on (RQ's own loop would stop).
 """
 import sys
 from typing import Any
@@ -15,11 +14,8 @@ from redis.exceptions import RedisError
 from rq.exceptions import NoSuchJobError, StopRequested
 from rq.job import Job
 
-# What fetching a job may raise that is not about the record: a job that is gone, a stop a
-# signal asked for (RQ raises it where the worker is), Redis itself.
-NOT_ABOUT_THE_RECORD = (NoSuchJobError, StopRequested, RedisError)
-CALLBACK_FIELDS = ("success_callback_name", "failure_callback_name", "stopped_callback_name")
-# The job events' callbacks (kuestyle/events.py), for workers whose creators listen.
+CALLBACKS = ("success_callback_name", "failure_callback_name", "stopped_callback_name")
+# The job events' callbacks (events.py), for workers whose creators listen.
 EVENT_CALLBACKS = ("kuestyle.events.job_completed", "kuestyle.events.job_failed",
                    "kuestyle.events.attempt_failed")
 
@@ -30,66 +26,59 @@ class NotRegistered(Exception):
 
 def runs_only(*names: str) -> type[Job]:
     """RQ's Job class for a worker that runs only these dotted names (functions, callbacks)."""
-    registered = frozenset(names)
 
     class RegisteredJob(Job):
         """An RQ job whose function and callbacks run only if the worker registered them."""
 
-        runs = registered
+        runs = frozenset(names)
 
         @classmethod
         def fetch(cls, id: str, connection: Any = None, serializer: Any = None) -> Job:
             """RQ's fetch; an unreadable entry is set aside (RQ skips a job that is gone)."""
             try:
                 return super().fetch(id, connection=connection, serializer=serializer)
-            except NOT_ABOUT_THE_RECORD:
+            except (NoSuchJobError, StopRequested, RedisError):
                 raise
-            except Exception as error:  # its id, status, dates, timeout... are not RQ's
+            except Exception as error:  # its id, status, dates... are not RQ's
                 sys.stderr.write(f"Skipped queue entry {id!r}: not a job this worker can "
                                  f"read ({type(error).__name__}: {error})\n")
                 raise NoSuchJobError(f"unreadable job {id!r}") from None
-
-        def stored_callback(self, field: str) -> str:
-            """The dotted name RQ stored for one callback ('' for none)."""
-            return self.to_dict(include_meta=False).get(field) or ""
 
         def unregistered(self) -> str | None:
             """The first name this job holds that its worker does not run, or None."""
             if self.instance is not None:
                 return f"{self.func_name} (a method of stored data)"
-            stored = self.to_dict(include_meta=False)  # once: it serializes the job
-            callbacks = [stored.get(field) or "" for field in CALLBACK_FIELDS]
-            for name in (self.func_name, *callbacks):
-                if name and name not in registered:
+            stored = self.to_dict(include_meta=False)
+            for name in (self.func_name, *(stored.get(field) for field in CALLBACKS)):
+                if name and name not in self.runs:
                     return name
             return None
 
         @property
         def func(self) -> Any:
             """The job's function, imported only once the check has passed."""
-            name = self.unregistered()
-            if name is not None:
+            if (name := self.unregistered()) is not None:
                 self.retries_left = 0  # refused for good: a retry would be refused again
                 raise NotRegistered(f"not a function this worker runs: {name}")
             return super().func
 
         def allowed(self, field: str) -> bool:
-            """True if that callback may be imported (it is registered)."""
-            return self.stored_callback(field) in registered
+            """True if the callback stored in field is registered (may be imported)."""
+            return self.to_dict(include_meta=False).get(field) in self.runs
 
         @property
         def success_callback(self) -> Any:
             """RQ's success callback, if registered; else none."""
-            return super().success_callback if self.allowed(CALLBACK_FIELDS[0]) else None
+            return super().success_callback if self.allowed(CALLBACKS[0]) else None
 
         @property
         def failure_callback(self) -> Any:
             """RQ's failure callback, if registered; else none."""
-            return super().failure_callback if self.allowed(CALLBACK_FIELDS[1]) else None
+            return super().failure_callback if self.allowed(CALLBACKS[1]) else None
 
         @property
         def stopped_callback(self) -> Any:
             """RQ's stopped callback, if registered; else none."""
-            return super().stopped_callback if self.allowed(CALLBACK_FIELDS[2]) else None
+            return super().stopped_callback if self.allowed(CALLBACKS[2]) else None
 
     return RegisteredJob

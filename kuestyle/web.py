@@ -1,6 +1,7 @@
-"""Flask the way the curriculum's Express apps answer: bodies exactly the JSON (keys in order,
-no newline after), every error JSON (Redis down or refusing writes: 503 with the reason);
-``serve(app, port)`` on HOST:PORT, finishing the requests in flight on Ctrl-C or SIGTERM."""
+"""Flask answering as the curriculum's Express apps do: ``answers_like_express(app)`` makes
+every body exactly the JSON (keys in order, no newline after) and every error JSON (Redis
+down or refusing writes: 503 with the reason); ``serve(app, port)`` runs it on HOST:PORT,
+finishing the requests in flight on Ctrl-C or SIGTERM."""
 import os
 import signal
 import sys
@@ -32,10 +33,9 @@ class ExpressJSON(DefaultJSONProvider):
         return answer
 
 
-def create_json_app(name: str, changes_state: set[str] = frozenset()) -> Flask:
-    """A Flask app whose answers, errors included, are all JSON; a HEAD to the GET views named
-    in changes_state (they change something, as the curriculum's do) is refused."""
-    app = Flask(name)
+def answers_like_express(app: Flask, changes_state: set[str] = frozenset()) -> Flask:
+    """The app, its answers (errors included) all JSON; a HEAD to the GET views named in
+    changes_state (they change something, as the curriculum's do) is refused."""
     app.json = ExpressJSON(app)
     # Werkzeug would answer "//" or a missing trailing slash with an HTML redirect.
     app.url_map.merge_slashes = False

@@ -5,8 +5,14 @@
 - ``QUICK``: redis-py options for scripts and apps: a dead or hung server is an error within
   2 s (settings.py has ``PATIENT``, for workers and waiting creators).
 - ``run(main)``: a script's entry.  Ctrl-C or SIGTERM ends it quietly (status 0); a Redis
-  error it did not catch is one line on stderr (status 1), never a traceback.
+  error it did not catch is one line on stderr (status 1), never a traceback.  RQ's logs go
+  to stderr (RQ's default: stdout, where the lesson's lines are), at ``$RQ_LOG_LEVEL``
+  (default: critical only), and an error that ends RQ's work loop ends the process in one
+  line with status 1: RQ's loop logs it and returns as if asked to stop, so a process
+  manager would see status 0 and start nothing.  A handler on RQ's logger, as RQ's docs
+  suggest, is the way in.
 """
+import logging
 import os
 import signal
 import sys
@@ -74,11 +80,34 @@ def connect(url: str | None = None, **options: Any) -> redis.Redis:
     return client_for(url, **options)
 
 
+class LoopErrors(logging.Handler):
+    """An error logged by RQ's work loop ends the process, in one line."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Turn the loop's error record into SystemExit (status 1, one line)."""
+        if record.levelno >= logging.ERROR and record.funcName == "work":
+            kind, error = (record.exc_info or (None, None, None))[:2]
+            reason = f"{kind.__name__}: {error}" if kind else record.getMessage()
+            raise SystemExit(f"Worker stopped: {reason}")
+
+
+def quiet_rq_logs() -> None:
+    """RQ's logs on stderr at $RQ_LOG_LEVEL; its loop's errors end the process."""
+    logger = logging.getLogger("rq")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s", "%H:%M:%S"))
+        handler.setLevel(os.environ.get("RQ_LOG_LEVEL", "CRITICAL").upper())
+        logger.addHandler(handler)
+        logger.addHandler(LoopErrors())
+
+
 def run(main: Callable[[], Any]) -> None:
     """Run a script's main(), and exit with its status (0 if it returns None).  Every line
     goes out in one write (processes sharing a terminal never merge two lines)."""
     for stream in (sys.stdout, sys.stderr):
         stream.reconfigure(line_buffering=True, write_through=False)
+    quiet_rq_logs()
     for signum in (signal.SIGINT, signal.SIGTERM):  # even started with "&"
         signal.signal(signum, signal.default_int_handler)
     try:

@@ -1,14 +1,12 @@
 #!/usr/bin/env python3
 """Create eleven notification jobs at once, then print their progress."""
-import signal
-
 from rq import Callback, Queue
 from rq.serializers import JSONSerializer
 
-from kuestyle.connection import patient_client, redis_errors_in_one_line
+from kuestyle.connection import connect, run
 from kuestyle.events import JobListener, describe, job_completed, job_failed
 from kuestyle.ids import next_ids
-from kuestyle.recovery import JOB_DATA_OPTIONS
+from kuestyle.settings import JOB_DATA_OPTIONS, PATIENT
 
 QUEUE = "push_notification_code_2"
 JOBS = [
@@ -39,38 +37,28 @@ JOBS = [
 
 def print_event(event: dict) -> None:
     """Print a job event, e.g. ``Notification job 3 50% complete``."""
-    if event["event"] != "failed attempt":  # a retry's: only the end counts
-        print(describe(event, "Notification job"), flush=True)
+    print(describe(event, "Notification job"))
 
 
 def main() -> None:
     """Listen for events, create the jobs in list order, wait for them all."""
-    redis_errors_in_one_line()
-    connection = patient_client()
+    connection = connect(**PATIENT)
     queue = Queue(QUEUE, connection=connection, serializer=JSONSerializer)
     listener = JobListener(queue, print_event)
     job_ids = next_ids(connection, len(JOBS))  # consecutive, in list order
     listener.watch(job_ids)
-    # enqueue_many sends every job in one round trip.  JOB_DATA_OPTIONS: task
-    # 6's JOB_OPTIONS, as Queue.prepare_data names them (kuestyle/recovery.py).
-    # While held, no event line is printed: every created line comes first.
-    with listener.holding():
-        jobs = queue.enqueue_many([
+    with listener.holding():  # every created line before any event line
+        jobs = queue.enqueue_many([  # one round trip for all eleven
             Queue.prepare_data("7-job_processor.process_notification", (data,),
                                job_id=job_id, **JOB_DATA_OPTIONS,
                                on_success=Callback(job_completed),
                                on_failure=Callback(job_failed))
             for job_id, data in zip(job_ids, JOBS)])
         for job in jobs:
-            print(f"Notification job created: {job.id}", flush=True)
+            print(f"Notification job created: {job.id}")
     listener.wait_for_workers("./7-job_processor.py")
     listener.close()
 
 
 if __name__ == "__main__":
-    # Ctrl-C raises KeyboardInterrupt, even in a process started with "&".
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        main()
-    except KeyboardInterrupt:  # Ctrl-C: stop waiting; the jobs stay queued
-        pass
+    run(main)  # Ctrl-C stops the wait; the jobs stay queued

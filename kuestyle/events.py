@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import redis
-from rq import Queue
+from rq import Queue, get_current_job
 from rq.exceptions import AbandonedJobError
 from rq.job import Job, JobStatus
 
@@ -30,6 +30,15 @@ def publish(job: Job, event: str, **fields: Any) -> None:
     """Publish one event about job on its queue's channel."""
     job.connection.publish(f"q:events:{job.origin}",
                            json.dumps({"id": job.id, "event": event, **fields}))
+
+
+def report_progress(percent: int) -> None:
+    """Kue's ``job.progress()``, in a job: kept in ``job.meta``, published as an event."""
+    job = get_current_job()
+    if job is not None:  # None when called directly, outside a job
+        job.meta["progress"] = percent
+        job.save_meta()
+        publish(job, "progress", progress=percent)
 
 
 def job_completed(job: Job, connection: redis.Redis, *args: Any, **kwargs: Any) -> None:
@@ -80,9 +89,10 @@ class JobListener:
     """Hands one queue's job events to ``handler``: create it, ``watch`` the ids, enqueue
     inside ``holding()``, then ``wait()``."""
 
-    def __init__(self, queue: Queue, handler: Callable[[dict], None]):
-        """Subscribe to the queue's events (confirmed) and read them in a thread."""
-        self.queue, self.handler = queue, handler
+    def __init__(self, queue: Queue, handler: Callable[[dict], None], attempts: bool = False):
+        """Subscribe to the queue's events (confirmed) and read them in a thread; a failed
+        attempt that RQ retries is passed on only if attempts."""
+        self.queue, self.handler, self.attempts = queue, handler, attempts
         self.changed = threading.Condition()
         self.progress: dict[str, int] = {}  # watched job id: the last progress passed on
         self.ended: set[str] = set()
@@ -108,7 +118,8 @@ class JobListener:
         """Hand a watched job's event on, once; note the end of its job."""
         with self.changed:
             job_id = event["id"]
-            if job_id not in self.progress or job_id in self.ended:
+            if job_id not in self.progress or job_id in self.ended or (
+                    event["event"] == "failed attempt" and not self.attempts):
                 return
             if event["event"] == "progress":
                 if event["progress"] <= self.progress[job_id]:

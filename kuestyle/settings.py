@@ -1,5 +1,5 @@
 """The settings every lesson client, worker and job shares, passed as RQ's own arguments
-(``connect(**PATIENT)``, ``SimpleWorker([queue], **WORKER_SETTINGS)``, ``queue.enqueue(..., **JOB_OPTIONS)``), and
+"""The settings every lesson client, worker and job shares, passed as RQ's and redis-py's own
 the recovery numbers they give, as RQ 2.12 defines them (docs/RECOVERY.md measures them).
 
 - A worker wakes every ``worker_ttl - 15`` = 5 s while idle, and tidies RQ's registries at
@@ -33,3 +33,5 @@ WORKER_SETTINGS = {"serializer": JSONSerializer, "worker_ttl": 20, "maintenance_
 JOB_TIMEOUT = 20
 KEPT = {"result_ttl": 500, "failure_ttl": 86400}
 JOB_OPTIONS = {"job_timeout": JOB_TIMEOUT, "retry": Retry(max=1), **KEPT}
+# The same, as Queue.prepare_data names the timeout (for enqueue_many).
+JOB_DATA_OPTIONS = {"timeout": JOB_TIMEOUT, "retry": Retry(max=1), **KEPT}

@@ -96,6 +96,7 @@ class JobListener:
         self.changed = threading.Condition()
         self.progress: dict[str, int] = {}  # watched job id: the last progress passed on
         self.ended: set[str] = set()
+        self.received = 0  # messages read from the channel
         self.pubsub = queue.connection.pubsub()
         self.pubsub.subscribe(**{f"q:events:{queue.name}": self.on_message})
         if self.pubsub.get_message(timeout=5) is None:
@@ -107,6 +108,7 @@ class JobListener:
 
     def on_message(self, message: dict) -> None:
         """Deliver a well-formed event about a watched job, once; ignore anything else."""
+        self.received += 1
         try:
             event = json.loads(message["data"])
         except ValueError:
@@ -147,17 +149,18 @@ class JobListener:
         with self.changed:
             return set(self.progress if job_ids is None else job_ids) - self.ended
 
-    def wait(self, timeout: float | None = None, job_ids: Iterable[str] | None = None) -> bool:
+    def wait(self, timeout: float | None = None, job_ids: Iterable[str] | None = None,
+             check_every: float = 2.0) -> bool:
         """Wait until the jobs ended; False if timeout seconds passed first.  An end RQ
         recorded whose event never came (Redis restarted meanwhile) is said once it has
-        been seen twice, 2 s apart: its events still on their way come first."""
+        been seen twice, check_every seconds apart: its events on their way come first."""
         deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
         job_ids, seen = None if job_ids is None else list(job_ids), set()
         while pending := sorted(self.pending(job_ids)):
             if time.monotonic() >= deadline:
                 return False
             with self.changed:
-                self.changed.wait(min(2.0, deadline - time.monotonic()))
+                self.changed.wait(min(check_every, deadline - time.monotonic()))
             for job_id in pending:
                 if (event := self.recorded_end(job_id)) and job_id in seen:
                     self.deliver(event)

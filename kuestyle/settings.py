@@ -1,6 +1,7 @@
-"""The settings every lesson client, worker and job shares, passed as RQ's own arguments
-"""The settings every lesson client, worker and job shares, passed as RQ's and redis-py's own
-the recovery numbers they give, as RQ 2.12 defines them (docs/RECOVERY.md measures them).
+"""The settings every lesson client, worker and job shares, passed as redis-py's and RQ's own
+arguments (``connect(**PATIENT)``, ``SimpleWorker([queue], **WORKER_SETTINGS)``,
+``queue.enqueue(..., **JOB_OPTIONS)``), and the recovery numbers they give, as RQ 2.12
+defines them (docs/RECOVERY.md says how the tests measure them).
 
 - A worker wakes every ``worker_ttl - 15`` = 5 s while idle, and tidies RQ's registries at
   most every ``maintenance_interval`` = 10 s (RQ's defaults: 7 min and 10 min).

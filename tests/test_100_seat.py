@@ -316,7 +316,7 @@ def test_one_gunicorn_launch_sells_50_however_its_workers_are_replaced(
 def test_every_key_a_seat_job_leaves_expires(serve_app, r):
     """A census after 500 reservations for 50 seats (450 fail): a failed job's hash and
     result stream used to keep RQ's year and no expiry at all (246 of 246 after 5,000)."""
-    from kuestyle.recovery import FAILURE_TTL
+    from kuestyle.settings import KEPT
     app = serve_app("100-seat.py", ready_path="/available_seats")
     answers = hammer([app.url("/reserve_seat")] * 500, concurrency=20)
     assert {status for status, _, _ in answers} == {202}  # all queued before any is run
@@ -328,7 +328,7 @@ def test_every_key_a_seat_job_leaves_expires(serve_app, r):
         ttl = r.ttl(key)
         if re.search(r"\d", key):  # a key with an id in it belongs to one job or worker
             per_job += 1
-            assert 0 < ttl <= FAILURE_TTL, (key, ttl)
+            assert 0 < ttl <= KEPT["failure_ttl"], (key, ttl)
         elif ttl == -1:
             forever.append(key)
     assert per_job >= 1000  # each job's hash and result stream, at least

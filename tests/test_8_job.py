@@ -7,7 +7,7 @@ import signal
 import pytest
 from rq import Queue, SimpleWorker
 
-from kuestyle.workers import quiet_rq_logs
+from kuestyle.connection import quiet_rq_logs
 from rq.serializers import JSONSerializer
 from tests.helpers import import_lesson
 
@@ -109,7 +109,7 @@ def test_one_listener_whatever_the_number_of_calls(lesson, queue,
                                                    rq_connection):
     for _ in range(150):
         lesson.create_push_notifications_jobs(JOBS[:1], queue)
-    assert len(lesson._listeners) == 1
+    assert len(lesson.listeners) == 1
     channel = f"q:events:{QUEUE}"
     subscribers = dict(rq_connection.pubsub_numsub(channel))
     assert subscribers[channel.encode()] == 1

@@ -5,9 +5,8 @@ import re
 import redis
 from flask import Flask
 
-from kuestyle.connection import (client, fail_fast_client,
-                                 redis_errors_in_one_line)
-from kuestyle.web import create_json_app, serve
+from kuestyle.connection import QUICK, redis_url, run
+from kuestyle.web import answers_like_express, serve
 
 list_products = [
     {"itemId": 1, "itemName": "Suitcase 250", "price": 50,
@@ -19,27 +18,15 @@ list_products = [
     {"itemId": 4, "itemName": "Suitcase 1050", "price": 550,
      "initialAvailableQuantity": 5},
 ]
-NOT_FOUND = {"status": "Product not found"}
-
-
-# One atomic step in Redis: check what is left and take one, or take nothing.
-# A read in Python followed by a write would let two requests both see
-# "1 left" and both confirm it.
+# One atomic step: take one if any is left (a GET, then a SET from Python,
+# would let two requests both see "1 left" and both confirm it).
 RESERVE_ONE = """
 local reserved = tonumber(redis.call('GET', KEYS[1]) or '0')
-if reserved == nil then
-  return redis.error_reply(KEYS[1] .. ' does not hold a count')
-end
-if reserved >= tonumber(ARGV[1]) then
-  return 0
-end
-redis.call('INCR', KEYS[1])
-return 1
+if not reserved then return redis.error_reply(KEYS[1] .. ' not a count') end
+if reserved >= tonumber(ARGV[1]) then return 0 end
+return redis.call('INCR', KEYS[1])
 """
-
-
-class BadStock(ValueError):
-    """A reservation count in Redis that is not a number."""
+client = redis.Redis.from_url(redis_url(), **QUICK)
 
 
 def get_item_by_id(item_id: int) -> dict | None:
@@ -47,89 +34,66 @@ def get_item_by_id(item_id: int) -> dict | None:
     return next((p for p in list_products if p["itemId"] == item_id), None)
 
 
-def parse_item_id(raw: str) -> dict | None:
-    """Return the product a URL segment names; None unless it is a plain id."""
-    if not re.fullmatch(r"[0-9]{1,6}", raw, re.ASCII):
-        return None
-    return get_item_by_id(int(raw))
-
-
 def reserve_stock_by_id(item_id: int, stock: int,
-                        connection: redis.Redis | None = None) -> None:
+                        connection: redis.Redis = client) -> None:
     """Set the number of units of item_id reserved so far (key item.<id>)."""
-    (connection or client()).set(f"item.{item_id}", stock)
+    connection.set(f"item.{item_id}", stock)
 
 
 def get_current_reserved_stock_by_id(item_id: int,
-                                     connection: redis.Redis | None = None
-                                     ) -> int:
+                                     connection: redis.Redis = client) -> int:
     """Return the number of units of item_id reserved so far (0 if unset)."""
-    value = (connection or client()).get(f"item.{item_id}") or 0
-    try:
-        return int(value)
-    except ValueError:
-        raise BadStock(f"item.{item_id} holds {value!r}, not a count")
-
-
-def reserve_one(item: dict, connection: redis.Redis | None = None) -> bool:
-    """Reserve one unit of item if one is left, in one atomic step."""
-    return (connection or client()).eval(
-        RESERVE_ONE, 1, f"item.{item['itemId']}",
-        item["initialAvailableQuantity"]) == 1
-
-
-def with_quantity(item: dict, connection: redis.Redis) -> dict:
-    """Return the product with its currentQuantity (initial minus reserved)."""
-    reserved = get_current_reserved_stock_by_id(item["itemId"], connection)
-    return {**item,
-            "currentQuantity": item["initialAvailableQuantity"] - reserved}
+    value = connection.get(f"item.{item_id}") or b"0"
+    if not value.isdigit():
+        raise redis.exceptions.DataError(f"item.{item_id} holds {value!r}")
+    return int(value)
 
 
 def create_app(url: str | None = None) -> Flask:
     """Build the stock app on the Redis at url (default: REDIS_URL)."""
-    app = create_json_app(__name__, changes_state={"reserve"})
-    connection = client(url=url)  # quick: a 503 at once when Redis is down
+    app = answers_like_express(Flask(__name__), changes_state={"reserve"})
+    connection = redis.Redis.from_url(url, **QUICK) if url else client
 
-    @app.errorhandler(BadStock)
-    def bad_stock(error: BadStock) -> tuple[dict, int]:
-        """A count in Redis that is not a number: say which, as JSON."""
-        return {"status": "Stock count unreadable", "reason": str(error)}, 500
+    def product(raw_id: str) -> dict | None:
+        """The product a URL segment names (None unless a plain id)."""
+        plain = re.fullmatch(r"[0-9]{1,6}", raw_id, re.ASCII)
+        return get_item_by_id(int(raw_id)) if plain else None
 
     @app.get("/list_products")
     def products() -> list[dict]:
         """List every product with its initial quantity."""
         return list_products
 
-    @app.get("/list_products/")
-    @app.get("/reserve_product/")
-    def no_product() -> tuple[dict, int]:
-        """An empty id names no product."""
-        return NOT_FOUND, 404
-
+    @app.get("/list_products/", defaults={"raw_id": ""})
     @app.get("/list_products/<path:raw_id>")
-    def product(raw_id: str) -> dict | tuple[dict, int]:
+    def show(raw_id: str) -> dict | tuple[dict, int]:
         """Show one product and how many units are still available."""
-        item = parse_item_id(raw_id)
-        if item is None:
-            return NOT_FOUND, 404
-        return with_quantity(item, connection)
+        if (item := product(raw_id)) is None:
+            return {"status": "Product not found"}, 404
+        reserved = get_current_reserved_stock_by_id(item["itemId"], connection)
+        return {**item, "currentQuantity":
+                item["initialAvailableQuantity"] - reserved}
 
+    @app.get("/reserve_product/", defaults={"raw_id": ""})
     @app.get("/reserve_product/<path:raw_id>")
     def reserve(raw_id: str) -> tuple[dict, int]:
-        """Reserve one unit, if any is left."""
-        item = parse_item_id(raw_id)
-        if item is None:
-            return NOT_FOUND, 404
-        if not reserve_one(item, connection):
-            return {"status": "Not enough stock available",
-                    "itemId": item["itemId"]}, 409
-        return {"status": "Reservation confirmed",
-                "itemId": item["itemId"]}, 200
+        """Reserve one unit, if any is left, in one atomic step."""
+        if (item := product(raw_id)) is None:
+            return {"status": "Product not found"}, 404
+        ok = connection.eval(RESERVE_ONE, 1, f"item.{item['itemId']}",
+                             item["initialAvailableQuantity"])
+        answer = {"status": "Reservation confirmed" if ok else
+                  "Not enough stock available", "itemId": item["itemId"]}
+        return answer, 200 if ok else 409
 
     return app
 
 
-if __name__ == "__main__":
-    redis_errors_in_one_line()
-    fail_fast_client()
+def main() -> None:
+    """Check that Redis answers, then serve on port 1245 until Ctrl-C."""
+    client.ping()
     serve(create_app(), 1245)
+
+
+if __name__ == "__main__":
+    run(main)

@@ -33,9 +33,11 @@ class ExpressJSON(DefaultJSONProvider):
         return answer
 
 
-def answers_like_express(app: Flask, changes_state: set[str] = frozenset()) -> Flask:
+def answers_like_express(app: Flask, changes_state: set[str] = frozenset(),
+                         when_redis_fails: dict[str, str] | None = None) -> Flask:
     """The app, its answers (errors included) all JSON; a HEAD to the GET views named in
-    changes_state (they change something, as the curriculum's do) is refused."""
+    changes_state (they change something, as the curriculum's do) is refused; a Redis error
+    in a view named in when_redis_fails is a 503 with that status alone."""
     app.json = ExpressJSON(app)
     # Werkzeug would answer "//" or a missing trailing slash with an HTML redirect.
     app.url_map.merge_slashes = False
@@ -57,6 +59,8 @@ def answers_like_express(app: Flask, changes_state: set[str] = frozenset()) -> F
     def redis_down(error: redis.exceptions.RedisError) -> tuple[dict, int]:
         """Redis unreachable, out of memory or read-only: one log line, 503."""
         app.logger.warning("Redis unavailable: %s", error)
+        if request.endpoint in (when_redis_fails or {}):
+            return {"status": when_redis_fails[request.endpoint]}, 503
         return {**REDIS_DOWN, "reason": str(error)}, 503
 
     @app.errorhandler(Exception)

@@ -1,6 +1,5 @@
 """Task 100: seats sold through a queue: exactly 50 under any load, never negative."""
 import json
-import multiprocessing
 import os
 import re
 import signal
@@ -11,6 +10,7 @@ import pytest
 from rq import Callback, Queue, Retry, Worker
 from rq.serializers import JSONSerializer
 
+from kuestyle.liveness import live_workers
 from tests.helpers import hammer, import_lesson, lesson_env, wait_until
 
 
@@ -25,11 +25,14 @@ def app(seat, redis_server):
     """The seat app on the test server; the consumer /process started is stopped, and
     waited for, afterwards: registered with RQ or still starting (on a busy machine it
     was, missed a shutdown command, and took the next test's first jobs)."""
+    seat.put_seats_on_sale()  # what a launch does
     application = seat.create_app(redis_server)
     yield application
-    for consumer in multiprocessing.active_children():  # this test process's own
-        consumer.terminate()  # SIGTERM: RQ's warm shutdown, if it got that far
-        consumer.join(timeout=30)
+    import psutil
+    for consumer in psutil.Process().children():  # /process's, this test process's own
+        if "consume" in consumer.cmdline():
+            consumer.terminate()  # SIGTERM: RQ's warm shutdown, if it got that far
+            consumer.wait(timeout=30)
 
 
 def body(response) -> str:
@@ -45,9 +48,11 @@ def test_launch_puts_50_seats_on_sale_as_a_string(app):
 
 def test_launch_sets_50_and_resume_keeps_seats_already_sold(seat, redis_server, r):
     r.set("available_seats", 7)
-    seat.create_app(redis_server, resume=True)
+    seat.put_seats_on_sale(resume=True)
     assert r.get("available_seats") == "7"
-    seat.create_app(redis_server)
+    seat.create_app(redis_server)  # the factory, which every gunicorn worker runs, sells none
+    assert r.get("available_seats") == "7"
+    seat.put_seats_on_sale()
     assert r.get("available_seats") == "50"
 
 
@@ -182,24 +187,29 @@ def test_head_queues_nothing(app, rq_connection):
     assert app.test_client().head("/available_seats").status_code == 200
 
 
-def test_the_consumer_stops_when_its_app_is_killed(serve_app, rq_connection):
-    """kill -9 of the app leaves no consumer behind, still taking jobs in the dark."""
+def test_a_consumer_left_by_a_killed_app_is_the_only_one_after_a_relaunch(
+        serve_app, rq_connection):
+    """kill -9 of the app leaves its consumer (a process of its own) working the queue; a
+    relaunch's /process, called twice, starts no second one."""
     import os
     app = serve_app("100-seat.py", ready_path="/available_seats")
     app.get("/process")
     queue = Queue("reserve_seat", connection=rq_connection, serializer=JSONSerializer)
-    consumer = Worker.all(queue=queue)[0]
+    wait_until(lambda: len(live_workers(queue)) == 1, 15, "the consumer listening")
+    consumer = live_workers(queue)[0]
     os.kill(app.proc.pid, signal.SIGKILL)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            os.kill(consumer.pid, 0)
-        except ProcessLookupError:
-            break
-        time.sleep(0.05)
-    else:
-        os.kill(consumer.pid, signal.SIGKILL)
-        raise AssertionError("the consumer outlived its app")
+    app.wait()
+    try:
+        again = serve_app("100-seat.py", "--resume", ready_path="/available_seats")
+        again.get("/process")
+        again.get("/process")
+        time.sleep(2)  # a second consumer, had one started, would listen by now
+        assert [w.pid for w in live_workers(queue)] == [consumer.pid]
+        assert again.get("/reserve_seat")[0] == 202
+        wait_until(lambda: rq_connection.get("available_seats") == b"49", 15,
+                   "the orphan consumer took the seat")
+    finally:
+        os.kill(consumer.pid, signal.SIGTERM)
 
 
 @pytest.mark.slow
@@ -213,7 +223,8 @@ def test_a_crash_mid_job_retries_it_and_sells_exactly_50(serve_app, rq_connectio
     queue = Queue("reserve_seat", connection=rq_connection, serializer=JSONSerializer)
     started = StartedJobRegistry(queue=queue)
     app.get("/process")
-    consumer = Worker.all(queue=queue)[0]
+    wait_until(lambda: live_workers(queue), 15, "the consumer listening")
+    consumer = live_workers(queue)[0]
     deadline = time.monotonic() + 30
     while True:  # catch the consumer with a job started, then crash both processes
         assert time.monotonic() < deadline and queue.count, "no job caught running"
@@ -232,7 +243,7 @@ def test_a_crash_mid_job_retries_it_and_sells_exactly_50(serve_app, rq_connectio
 
     def ended() -> bool:
         return all(job.get_status(refresh=True) in ("finished", "failed") for job in jobs)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 90  # the job's 5 s timeout + RQ's 60 s + a tidy-up
     while not ended():
         assert time.monotonic() < deadline, [job.get_status() for job in jobs]
         time.sleep(0.2)

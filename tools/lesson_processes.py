@@ -189,7 +189,9 @@ class AppServer(Lesson):
         argv = None
         if production:
             options = PRODUCTION_SERVER if production is True else production
-            argv = [PYTHON, "-m", "gunicorn", *options,
+            launch = ["-c", str(ROOT / "deploy" / "gunicorn_seat.py")] \
+                if name == "100-seat.py" else []  # the launch's 50 seats
+            argv = [PYTHON, "-m", "gunicorn", *options, *launch,
                     "-b", f"127.0.0.1:{self.port}", f"{name[:-3]}:create_app()"]
         super().__init__(name, *args, env=env, argv=argv, terminal=terminal)
         deadline = time.monotonic() + 15

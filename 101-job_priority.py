@@ -10,11 +10,10 @@ import redis
 from rq import Queue, SimpleWorker, get_current_job
 from rq.serializers import JSONSerializer
 
-from kuestyle.connection import patient_client, redis_errors_in_one_line
+from kuestyle.connection import connect, run
 from kuestyle.ids import next_id
-from kuestyle.recovery import KEPT
+from kuestyle.settings import KEPT, PATIENT
 from kuestyle.registered import runs_only
-from kuestyle.workers import quiet_rq_logs
 
 PRIORITIES = ["critical", "high", "medium", "normal", "low"]
 JOB_TYPE = "email"
@@ -37,15 +36,13 @@ def send_email(to: str) -> None:
 
 def main() -> None:
     """Queue one job per level, least urgent first, then run them all."""
-    redis_errors_in_one_line()
-    connection = patient_client()
+    connection = connect(**PATIENT)
     for priority in reversed(PRIORITIES):
         job = queue_for(priority, connection).enqueue(
             "101-job_priority.send_email", f"{priority}@example.com",
             job_id=next_id(connection), **KEPT)
         print(f"Job {job.id} created with priority {priority}", flush=True)
     print("The worker takes jobs from: " + ", ".join(PRIORITIES), flush=True)
-    quiet_rq_logs()
     queues = [queue_for(priority, connection) for priority in PRIORITIES]
     # burst: work until every queue is empty, then return.
     SimpleWorker(queues, connection=connection, serializer=JSONSerializer,
@@ -53,4 +50,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -8,17 +8,16 @@ the queue, so the worker must run with ``with_scheduler=True``
 """
 import argparse
 import math
-import signal
 import time
 from datetime import datetime, timezone
 
 from rq import Callback, Queue
 from rq.serializers import JSONSerializer
 
-from kuestyle.connection import patient_client, redis_errors_in_one_line
+from kuestyle.connection import connect, run
 from kuestyle.events import JobListener, job_completed, job_failed
 from kuestyle.ids import next_id
-from kuestyle.recovery import KEPT
+from kuestyle.settings import KEPT, PATIENT
 
 QUEUE = "reminders"
 DELAY_SECONDS = 2
@@ -31,8 +30,7 @@ def remind(text: str) -> None:
 
 def main(delay: float) -> None:
     """Schedule a reminder delay seconds ahead and report when it ran."""
-    redis_errors_in_one_line()
-    connection = patient_client()
+    connection = connect(**PATIENT)
     queue = Queue(QUEUE, connection=connection, serializer=JSONSerializer)
     created = time.monotonic()
 
@@ -78,8 +76,5 @@ if __name__ == "__main__":
                         default=DELAY_SECONDS,
                         help="seconds from now, 0 to 86400 (default 2)")
     arguments = parser.parse_args()
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        main(arguments.delay)
-    except KeyboardInterrupt:  # stop waiting; the job stays scheduled
-        pass
+    # Ctrl-C: stop waiting; the job stays scheduled
+    run(lambda: main(arguments.delay))

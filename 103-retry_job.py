@@ -9,16 +9,15 @@ Retries here are RQ's own ``Retry``: the job's ``on_failure`` callback sees
 ``job.retries_left > 0`` on an attempt that will be retried.
 """
 import argparse
-import signal
 import time
 
 from rq import Callback, Queue, Retry, get_current_job
 from rq.serializers import JSONSerializer
 
-from kuestyle.connection import patient_client, redis_errors_in_one_line
+from kuestyle.connection import connect, run
 from kuestyle.events import JobListener, attempt_failed, job_completed
 from kuestyle.ids import next_id
-from kuestyle.recovery import KEPT
+from kuestyle.settings import KEPT, PATIENT
 
 QUEUE = "uploads"
 BACKOFF = {"fixed": [1, 1, 1], "exponential": [1, 2, 4]}
@@ -39,8 +38,7 @@ def upload(name: str) -> None:
 def main(backoff: str) -> None:
     """Create a job that recovers and one that does not; report attempts."""
     intervals = BACKOFF[backoff]
-    redis_errors_in_one_line()
-    connection = patient_client()
+    connection = connect(**PATIENT)
     queue = Queue(QUEUE, connection=connection, serializer=JSONSerializer)
     failures: dict[str, int] = {}
 
@@ -57,7 +55,7 @@ def main(backoff: str) -> None:
         elif name == "failed":
             print(f"Job {job_id} failed: {event['error']}", flush=True)
 
-    listener = JobListener(queue, report)
+    listener = JobListener(queue, report, attempts=True)
     jobs = []
     with listener.holding():  # the created lines before any attempt's line
         for name, retry in (("report.pdf", Retry(max=3, interval=intervals)),
@@ -90,8 +88,5 @@ if __name__ == "__main__":
     parser.add_argument("backoff", nargs="?", choices=sorted(BACKOFF),
                         default="exponential", help="how retries are spaced")
     arguments = parser.parse_args()
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        main(arguments.backoff)
-    except KeyboardInterrupt:  # stop waiting; the jobs stay queued
-        pass
+    # Ctrl-C: stop waiting; the jobs stay queued
+    run(lambda: main(arguments.backoff))

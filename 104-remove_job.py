@@ -6,7 +6,6 @@ erases it.  Neither touches a job that is running: that needs the worker's
 stop command, ``send_stop_job_command``, which RQ's forking worker obeys by
 killing the process running the job (./104-remove_worker.py).
 """
-import signal
 import sys
 import time
 
@@ -16,10 +15,10 @@ from rq.exceptions import InvalidJobOperation
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
-from kuestyle.connection import patient_client, redis_errors_in_one_line
+from kuestyle.connection import connect, run
 from kuestyle.ids import next_id
 from kuestyle.liveness import live_workers
-from kuestyle.recovery import KEPT
+from kuestyle.settings import KEPT, PATIENT
 
 QUEUE = "videos"
 STEPS = 40
@@ -75,14 +74,19 @@ def main(queue: Queue, jobs: list[Job]) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    redis_errors_in_one_line()
-    videos = Queue(QUEUE, connection=patient_client(),
+def demo() -> int:
+    """Run the lesson; on Ctrl-C, delete its jobs (they would delay the next
+    run)."""
+    videos = Queue(QUEUE, connection=connect(**PATIENT),
                    serializer=JSONSerializer)
     created: list[Job] = []
     try:
-        sys.exit(main(videos, created))
-    except KeyboardInterrupt:  # this lesson's jobs must not delay the next run
+        return main(videos, created)
+    except KeyboardInterrupt:
         for job in created:
             job.delete()
+        return 0
+
+
+if __name__ == "__main__":
+    run(demo)

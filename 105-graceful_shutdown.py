@@ -19,23 +19,16 @@ import redis
 from rq import Queue, Worker
 from rq.serializers import JSONSerializer
 
-from kuestyle.connection import patient_client, redis_errors_in_one_line
+from kuestyle.connection import connect, run
 from kuestyle.ids import next_id
 from kuestyle.liveness import live_workers
-from kuestyle.recovery import KEPT
+from kuestyle.settings import KEPT, PATIENT, WORKER_SETTINGS
 from kuestyle.registered import runs_only
-from kuestyle.rq_gaps import SaysWhyItStopped
-from kuestyle.workers import quiet_rq_logs
 
 QUEUE = "shutdown_demo"
 DEADLINE = 15.0
 # What the worker runs, whatever a job in Redis names (Kue: queue.process).
 JOBS = runs_only("105-graceful_shutdown.long_task")
-
-
-class ShutdownWorker(SaysWhyItStopped, Worker):
-    """RQ's forking Worker, which never stops silently, nor with a traceback
-    when the signal comes before RQ's handlers are in place (rq_gaps.py)."""
 
 
 def long_task(seconds: float) -> None:
@@ -89,17 +82,13 @@ def shutdown(queue: Queue, seconds: float, signals: int,
 
 def work() -> None:
     """The worker: RQ's forking Worker; its signal handlers do the rest."""
-    redis_errors_in_one_line()
-    connection = patient_client()
-    quiet_rq_logs()
-    ShutdownWorker([QUEUE], connection=connection, serializer=JSONSerializer,
-                   job_class=JOBS).work()
+    Worker([QUEUE], connection=connect(**PATIENT), job_class=JOBS,
+           **WORKER_SETTINGS).work()
 
 
 def main(workers: list) -> None:
     """Show a warm shutdown, then a cold one."""
-    redis_errors_in_one_line()
-    connection = patient_client()
+    connection = connect(**PATIENT)
     queue = Queue(QUEUE, connection=connection, serializer=JSONSerializer)
     shutdown(queue, 2, 1, workers)
     shutdown(queue, 3, 2, workers)
@@ -107,8 +96,7 @@ def main(workers: list) -> None:
 
 if __name__ == "__main__":
     if sys.argv[1:] == ["worker"]:
-        work()
-        sys.exit(0)
+        run(work)
     # Ctrl-C, and SIGTERM alike (a process manager's stop): the demo stops its
     # worker warmly and waits for it, so no worker outlives the demo.
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -2,10 +2,12 @@
 """Recover from a crash: a killed worker's job comes back and completes.
 
 A killed worker reports nothing: its job stays "started" until a live worker
-sees its heartbeat expired and requeues it (a Retry).  RQ's defaults take
-about 13 minutes; the settings below, seconds.  Runs two workers and kills
-the one running the job (``--freeze 10``: freezes it for 10 s, a pause that
-looks like a crash: the job runs twice).  ``worker``: one such worker.
+sees its heartbeat expired and requeues it (a Retry).  RQ lets a heartbeat
+live a minute past when it was due (``job_monitoring_interval`` + 60 s), and
+tidies up every ``maintenance_interval``: with RQ's defaults, about 13
+minutes; with the settings below, 61-63 s.  Runs two workers and kills the
+one running the job (``--freeze 70``: freezes it for 70 s, a pause that looks
+like a crash: the job runs twice).  ``worker``: one such worker.
 """
 import argparse
 import os
@@ -19,32 +21,21 @@ from rq import Queue, Retry, Worker, get_current_job
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
-from kuestyle.connection import patient_client, redis_errors_in_one_line
+from kuestyle.connection import connect, run
 from kuestyle.ids import next_id
 from kuestyle.liveness import live_workers
-from kuestyle.recovery import KEPT
+from kuestyle.settings import KEPT, PATIENT
 from kuestyle.registered import runs_only
-from kuestyle.rq_gaps import HeartbeatGrace, SaysWhyItStopped
-from kuestyle.workers import quiet_rq_logs
 
 QUEUE = "renders"
 HEARTBEAT_INTERVAL = 1     # a worker renews its job's heartbeat every second
-HEARTBEAT_GRACE = 2        # a heartbeat not renewed expires 2 s late (RQ: 60)
 MAINTENANCE_INTERVAL = 2   # live workers look for expired jobs every 2 s
 WORKER_TTL = 16            # so an idle worker wakes up every second to look
 RENDER_SECONDS = 2.0
 RETRIES = 2
-DEADLINE = 30.0
+DEADLINE = 90.0
 # What the workers run, whatever a job in Redis names (Kue: queue.process).
 JOBS = runs_only("106-crash_recovery.render")
-
-
-class RenderWorker(HeartbeatGrace, SaysWhyItStopped, Worker):
-    """RQ's forking Worker whose job's heartbeat expires HEARTBEAT_GRACE
-    seconds late instead of 60, and which never stops silently
-    (kuestyle/rq_gaps.py)."""
-
-    heartbeat_grace = HEARTBEAT_GRACE
 
 
 def render(name: str) -> None:
@@ -108,8 +99,7 @@ def follow(job: Job, crashed_at: float) -> None:
 
 def main(freeze: float) -> None:
     """Crash (or freeze) the worker running a job; time its job's return."""
-    redis_errors_in_one_line()
-    connection = patient_client()
+    connection = connect(**PATIENT)
     queue = Queue(QUEUE, connection=connection, serializer=JSONSerializer)
     workers = start_workers(queue, 2)
     # A killed worker's job is retried only if it has retries left.
@@ -137,16 +127,12 @@ def main(freeze: float) -> None:
 
 
 def work() -> None:
-    """One worker: RQ's forking Worker with quick crash-recovery settings."""
-    redis_errors_in_one_line()
-    connection = patient_client()
-    quiet_rq_logs()
-    # RQ's documented settings, shorter than the lessons'
-    # (kuestyle/recovery.py), so the demo takes seconds.
-    RenderWorker([QUEUE], connection=connection, serializer=JSONSerializer,
-                 job_class=JOBS, job_monitoring_interval=HEARTBEAT_INTERVAL,
-                 maintenance_interval=MAINTENANCE_INTERVAL,
-                 worker_ttl=WORKER_TTL).work()
+    """One worker: RQ's forking Worker, with RQ's settings for a quick
+    recovery (shorter than the lessons' own, kuestyle/settings.py)."""
+    Worker([QUEUE], connection=connect(**PATIENT), serializer=JSONSerializer,
+           job_class=JOBS, job_monitoring_interval=HEARTBEAT_INTERVAL,
+           maintenance_interval=MAINTENANCE_INTERVAL,
+           worker_ttl=WORKER_TTL).work()
 
 
 if __name__ == "__main__":
@@ -156,8 +142,7 @@ if __name__ == "__main__":
                         help="freeze the worker instead of killing it")
     arguments = parser.parse_args()
     if arguments.role == "worker":
-        work()
-        sys.exit(0)
+        run(work)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     sys.stdout.reconfigure(line_buffering=True)  # each line out at once
     try:

@@ -8,15 +8,14 @@ one every interval seconds (default 1), named name-1, name-2, ... (default A).
 """
 import argparse
 import os
-import signal
 import time
 
 from rq import Queue, get_current_job
 from rq.serializers import JSONSerializer
 
-from kuestyle.connection import patient_client, redis_errors_in_one_line
+from kuestyle.connection import connect, run
 from kuestyle.ids import next_id
-from kuestyle.recovery import JOB_TIMEOUT, KEPT
+from kuestyle.settings import JOB_TIMEOUT, KEPT, PATIENT
 
 QUEUE = "emails"
 RUNS_KEY = "emails:runs"
@@ -33,8 +32,7 @@ def send_email(name: str) -> None:
 
 def produce(producer: str, count: int, interval: float) -> None:
     """Add count jobs named after the producer, one every interval seconds."""
-    redis_errors_in_one_line()
-    queue = Queue(QUEUE, connection=patient_client(),
+    queue = Queue(QUEUE, connection=connect(**PATIENT),
                   serializer=JSONSerializer)
     for number in range(1, count + 1):
         name = f"{producer}-{number}"
@@ -69,8 +67,5 @@ if __name__ == "__main__":
                         default=1.0,
                         help="seconds between two jobs")
     arguments = parser.parse_args()
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        produce(arguments.name, arguments.count, arguments.interval)
-    except KeyboardInterrupt:  # the jobs already added stay queued
-        pass
+    # Ctrl-C: the jobs added stay queued
+    run(lambda: produce(arguments.name, arguments.count, arguments.interval))

@@ -6,28 +6,21 @@ from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 from rq.worker_pool import WorkerPool
 
-from kuestyle.connection import patient_client, redis_errors_in_one_line
-from kuestyle.recovery import FINDS_A_LOST_JOB
+from kuestyle.connection import connect, run
 from kuestyle.registered import runs_only
-from kuestyle.workers import PromptRecovery, quiet_rq_logs
+from kuestyle.settings import PATIENT, WORKER_SETTINGS
 
 QUEUE = "emails"
 # What these workers run, whatever a job in Redis names (Kue: queue.process).
 JOBS = runs_only("107-producer.send_email")
 
 
-class EmailWorker(PromptRecovery, SimpleWorker):
-    """RQ's SimpleWorker, finding a dead worker's job in seconds and never
-    stopping silently (kuestyle/recovery.py)."""
+def main() -> None:
+    """The same as `rq worker-pool -n 2 emails` on the command line."""
+    WorkerPool([QUEUE], connection=connect(**PATIENT), num_workers=2,
+               worker_class=partial(SimpleWorker, **WORKER_SETTINGS),
+               serializer=JSONSerializer, job_class=JOBS).start()
 
 
 if __name__ == "__main__":
-    redis_errors_in_one_line()
-    connection = patient_client()
-    quiet_rq_logs()
-    # The same as `rq worker-pool -n 2 emails` on the command line.
-    # (The settings that find a dead worker's job: kuestyle/recovery.py.)
-    worker = partial(EmailWorker, **FINDS_A_LOST_JOB)
-    WorkerPool([QUEUE], connection=connection, num_workers=2,
-               worker_class=worker, serializer=JSONSerializer,
-               job_class=JOBS).start()
+    run(main)

@@ -9,17 +9,18 @@ queues a job and answers at once: 202, the job id and a URL to poll.
 import re
 import time
 
+import redis
+
 from flask import Flask, request
 from rq import Queue, get_current_job
 from rq.exceptions import DeserializationError, NoSuchJobError
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
-from kuestyle.connection import (client, fail_fast_client,
-                                 redis_errors_in_one_line)
+from kuestyle.connection import QUICK, connect, redis_url, run
 from kuestyle.ids import next_id
-from kuestyle.recovery import KEPT
-from kuestyle.web import create_json_app, serve
+from kuestyle.settings import KEPT
+from kuestyle.web import answers_like_express, serve
 
 QUEUE = "images"
 IMAGE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -64,10 +65,11 @@ def describe_job(job: Job) -> dict:
 
 def create_app(url: str | None = None) -> Flask:
     """Build the upload app on the Redis at url (default: REDIS_URL)."""
-    app = create_json_app(__name__)
+    app = answers_like_express(Flask(__name__))
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES  # larger: 413, as JSON
-    # The quick client: a 503 at once when Redis is down.
-    queue = Queue(QUEUE, connection=client(url=url), serializer=JSONSerializer)
+    # QUICK: a 503 at once when Redis is down.
+    connection = redis.Redis.from_url(url or redis_url(), **QUICK)
+    queue = Queue(QUEUE, connection=connection, serializer=JSONSerializer)
 
     @app.post("/upload-image")
     def upload() -> tuple[dict, int, dict]:
@@ -105,7 +107,11 @@ def create_app(url: str | None = None) -> Flask:
     return app
 
 
-if __name__ == "__main__":
-    redis_errors_in_one_line()
-    fail_fast_client()
+def main() -> None:
+    """Check that Redis answers, then serve on port 1245 until Ctrl-C."""
+    connect(**QUICK)
     serve(create_app(), 1245)
+
+
+if __name__ == "__main__":
+    run(main)

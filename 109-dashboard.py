@@ -16,8 +16,7 @@ from rq.serializers import JSONSerializer
 from rq_dashboard.cli import make_flask_app
 from rq_dashboard.web import config as dashboard_config, setup_rq_connection
 
-from kuestyle.connection import (fail_fast_client, redis_errors_in_one_line,
-                                 redis_url)
+from kuestyle.connection import QUICK, connect, redis_url, run
 from kuestyle.rq_dashboard_gaps import dashboard_reads_json
 from kuestyle.web import serve
 
@@ -61,11 +60,15 @@ def create_app(url: str | None = None, write: bool = False) -> Flask:
     return app
 
 
+def main(write: bool) -> None:
+    """Check that Redis answers, then serve the dashboard until Ctrl-C."""
+    connect(**QUICK)
+    serve(create_app(write=write), DEFAULT_PORT)
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description="rq-dashboard on loopback.")
     parser.add_argument("--write", action="store_true",
                         help="allow deleting, requeueing and emptying")
     arguments = parser.parse_args()
-    redis_errors_in_one_line()
-    fail_fast_client()
-    serve(create_app(write=arguments.write), DEFAULT_PORT)
+    run(lambda: main(arguments.write))

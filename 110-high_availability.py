@@ -20,21 +20,16 @@ from pathlib import Path
 from rq import Queue, SimpleWorker, get_current_job
 from rq.serializers import JSONSerializer
 
-from kuestyle.connection import client, redis_errors_in_one_line
+from kuestyle.connection import connect, run
 from kuestyle.ids import next_id
-from kuestyle.recovery import FINDS_A_LOST_JOB, JOB_TIMEOUT, KEPT
 from kuestyle.registered import runs_only
-from kuestyle.workers import PromptRecovery, quiet_rq_logs
+from kuestyle.settings import JOB_TIMEOUT, KEPT, PATIENT, WORKER_SETTINGS
 from tools.embedded_redis import SentinelSet
 
 QUEUE = "high_availability"
 RUNS_KEY = "ha:runs"  # job id -> how many times it ran
 # What the worker runs, whatever a job in Redis names (Kue: queue.process).
 JOBS = runs_only(f"{Path(__file__).stem}.record")
-
-
-class RecordWorker(PromptRecovery, SimpleWorker):
-    """RQ's SimpleWorker with task 7's recovery (kuestyle/recovery.py)."""
 
 
 def record() -> None:
@@ -97,7 +92,7 @@ def main(seconds: float, kill_after: float) -> None:
               f"Sentinels; REDIS_URL={servers.url}", flush=True)
         processor = subprocess.Popen([sys.executable, __file__, "worker"])
         try:
-            queue = Queue(QUEUE, connection=client(patient=True),
+            queue = Queue(QUEUE, connection=connect(**PATIENT),
                           serializer=JSONSerializer)
             acknowledged, _ = produce(queue, seconds, kill_after, servers)
             report(queue, acknowledged)
@@ -109,16 +104,13 @@ def main(seconds: float, kill_after: float) -> None:
 
 def work() -> None:
     """The worker: task 7's SimpleWorker settings, on the Sentinels' master."""
-    quiet_rq_logs()
-    RecordWorker([QUEUE], connection=client(patient=True),
-                 serializer=JSONSerializer, job_class=JOBS,
-                 **FINDS_A_LOST_JOB).work()
+    SimpleWorker([QUEUE], connection=connect(**PATIENT), job_class=JOBS,
+                 **WORKER_SETTINGS).work()
 
 
 if __name__ == "__main__":
-    redis_errors_in_one_line()  # its lines and the worker's never merge
     if sys.argv[1:] == ["worker"]:
-        sys.exit(work())
+        run(work)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=8.0,
                         help="how long jobs are created (default 8)")

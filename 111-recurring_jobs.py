@@ -13,7 +13,6 @@ scheduler that starts schedules the next run after now.
 scheduled (default: until Ctrl-C).
 """
 import argparse
-import signal
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
@@ -22,8 +21,8 @@ from rq import Queue
 from rq.exceptions import DuplicateJobError
 from rq.serializers import JSONSerializer
 
-from kuestyle.connection import patient_client, redis_errors_in_one_line
-from kuestyle.recovery import JOB_TIMEOUT, KEPT
+from kuestyle.connection import connect, run
+from kuestyle.settings import JOB_TIMEOUT, KEPT, PATIENT
 from kuestyle.recurring import next_cron_run, next_interval_run, run_id
 
 QUEUE = "recurring"
@@ -63,8 +62,7 @@ def schedule(queue: Queue, name: str, when: datetime) -> None:
 
 def main(runs: int | None) -> None:
     """Keep each schedule's next run scheduled; stop after runs of each."""
-    redis_errors_in_one_line()
-    queue = Queue(QUEUE, connection=patient_client(),
+    queue = Queue(QUEUE, connection=connect(**PATIENT),
                   serializer=JSONSerializer)
     last: dict[str, datetime | None] = dict.fromkeys(SCHEDULES)
     counts = dict.fromkeys(SCHEDULES, 0)  # runs scheduled, by anyone
@@ -93,11 +91,5 @@ if __name__ == "__main__":
     parser.add_argument("--runs", type=count, default=None,
                         help="stop once each schedule has N runs scheduled")
     arguments = parser.parse_args()
-    # Ctrl-C raises KeyboardInterrupt, even in a process started with "&";
-    # SIGTERM stops it the same way.
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
-    try:
-        main(arguments.runs)
-    except KeyboardInterrupt:  # the runs already scheduled stay scheduled
-        pass
+    # Ctrl-C or SIGTERM: the runs scheduled stay
+    run(lambda: main(arguments.runs))

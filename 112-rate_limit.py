@@ -10,17 +10,16 @@ notifications, waits for ./112-rate_limit_worker.py to send them, and says how
 many started in the busiest second.
 """
 import argparse
-import signal
 
 from rq import Callback, Queue, get_current_job
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
-from kuestyle.connection import patient_client, redis_errors_in_one_line
+from kuestyle.connection import connect, run
 from kuestyle.events import JobListener, job_completed, job_failed
 from kuestyle.ids import next_ids
 from kuestyle.rate_limit import Limit, wait_for_a_slot
-from kuestyle.recovery import JOB_DATA_OPTIONS
+from kuestyle.settings import JOB_DATA_OPTIONS, PATIENT
 
 QUEUE = "sms_provider"
 # Bull: new Queue(name, {limiter: {max: 10, duration: 1000}})
@@ -48,8 +47,7 @@ def busiest_second(starts: list[int]) -> int:
 
 def main(count: int) -> None:
     """Queue count notifications, wait for them, report their start times."""
-    redis_errors_in_one_line()
-    connection = patient_client()
+    connection = connect(**PATIENT)
     queue = Queue(QUEUE, connection=connection, serializer=JSONSerializer)
     outcomes: list[str] = []  # "complete" or "failed", one per job
     listener = JobListener(queue,
@@ -88,8 +86,5 @@ if __name__ == "__main__":
     parser.add_argument("count", nargs="?", type=count, default=COUNT,
                         help="how many notifications (default 30)")
     arguments = parser.parse_args()
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        main(arguments.count)
-    except KeyboardInterrupt:  # Ctrl-C: stop waiting; the jobs stay queued
-        pass
+    # Ctrl-C: stop waiting; the jobs stay queued
+    run(lambda: main(arguments.count))

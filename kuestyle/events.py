@@ -72,8 +72,8 @@ def attempt_failed(job: Job, connection: redis.Redis, exc_type: type, exc_value:
 def describe(event: dict, subject: str) -> str:
     """The line Kue's listeners print (``Notification job 3 completed``); never two lines."""
     detail = {"progress": f"{event.get('progress')}% complete", "complete": "completed"}
-    line = f"{subject} {event['id']} " + (detail.get(event["event"])
-                                           or f"{event['event']}: {event.get('error')}")
+    what = detail.get(event["event"]) or f"{event['event']}: {event.get('error')}"
+    line = f"{subject} {event['id']} {what}"
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in line)
 
 

@@ -77,8 +77,9 @@ def test_a_failover_is_followed_by_processor_app_and_creator(sentinels, backgrou
 def test_the_old_master_back_as_a_replica_refuses_writes_and_clients_move_on(sentinels):
     """A client still connected to the old master, now a replica, gets ReadOnlyError: the
     project's connection turns it into a reconnect to the new master."""
-    from kuestyle.connection import client
-    patient = client(patient=True, url=sentinels.url)
+    from kuestyle.connection import connect
+    from kuestyle.settings import PATIENT
+    patient = connect(sentinels.url, **PATIENT)
     patient.set("k", "1")
     old = sentinels.master_port()
     demoted = redis.Redis(port=old)
@@ -102,13 +103,13 @@ def test_a_write_to_a_master_turned_replica_is_a_connection_error_to_retry(
         sentinels, tmp_path):
     """A Sentinel that still names the old master (now a replica): the write it refuses is
     raised as a ConnectionError, which a patient client's Retry answers by asking again."""
-    from kuestyle.connection import client
+    from kuestyle.connection import QUICK, client_for
     replica = next(port for port in sentinels.ports[:2] if port != sentinels.master_port())
     port = embedded_redis.free_port()
     stale = embedded_redis.start_sentinel(port, replica, tmp_path / "stale", name="stale",
                                           quorum=1)
     try:
-        quick = client(url=f"redis+sentinel://127.0.0.1:{port}/stale/0")
+        quick = client_for(f"redis+sentinel://127.0.0.1:{port}/stale/0", **QUICK)
         with pytest.raises(redis.exceptions.ConnectionError, match="now a replica"):
             quick.set("k", "v")
     finally:

@@ -2,41 +2,41 @@
 import ast
 import inspect
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 import rq
 from rq import SimpleWorker, Worker
 
-from kuestyle.rq_gaps import HeartbeatGrace
-from tests.helpers import PYTHON, ROOT, wait_until
+from tests.helpers import PYTHON, ROOT
 
 LESSONS = sorted(p.name for p in ROOT.glob("[0-9]*.py"))  # every numbered file
 RQ_LESSONS = [name for name in LESSONS if "from rq import " in (ROOT / name).read_text()]
 PACKAGE = sorted((ROOT / "kuestyle").glob("*.py"))
 # What a lesson may import from the project (kuestyle/ and tools/, counted the same way).
-# 250 until the workers' rule of what runs (registered.py) and Kue's one attempt (retries.py)
-# came in: every worker reads both; 380 since the dashboard's quarantine serves seven views
-# reading JSON and the patient client stops retrying on a signal; 395 since the quarantine
-# writes a worker's own key less often (fewer commands a job); 435 since it hands back a
-# job a crash left in flight within seconds, not a minute.  A budget is raised with its
-# reason, not squeezed.
-IMPORTED_LINES_BUDGET = 435
+# Issue 31 asks for 150 and a package of 500 lines; the plain lessons (no worker
+# subclasses, no quarantine) stand at 102-424 and 703: these numbers keep them from growing
+# while the package is cut further.  A budget is lowered as the code shrinks, never raised.
+IMPORTED_LINES_BUDGET = 425
 IMPORTED_LINES_RAISED = {
     # An app and its own consumer worker: the web module, the worker's rules and the
-    # recovery rule, as no other lesson needs all three (529 lines).
-    "100-seat.py": 535,
-    # It starts its own master, replica and three Sentinels with tools/embedded_redis.py
-    # (311 lines), the code `make redis` runs; the rest is a worker's (734 lines).
-    "110-high_availability.py": 740,
+    # events' callbacks, as no other lesson needs all three.
+    "100-seat.py": 525,
+    # It starts its own master, replica and three Sentinels with tools/embedded_redis.py,
+    # the code `make redis` runs.
+    "110-high_availability.py": 570,
 }
+PACKAGE_CODE_LINES = 705
 # 130 until each worker's page named what it runs (one line, two with its comment).
 LESSON_LINES_BUDGET = 140
-# The curriculum puts the seat app and its queue's consumer in one file; since its worker
-# class and its two connection policies are on the page, it held 140 lines; the consumer it
-# starts with the app, waiting for /process (no interpreter start then), brings 164.
-LESSON_LINES_RAISED = {"100-seat.py": 170}
+LESSON_LINES_RAISED: dict[str, int] = {}
+# Whole files, docstrings included: about as long as the curriculum's own solutions.
+CURRICULUM_LENGTHS = {"0-redis_client.py": 25, "1-redis_op.py": 35, "2-redis_op_async.py": 45,
+                      "4-redis_advanced_op.py": 40, "5-subscriber.py": 45, "5-publisher.py": 35,
+                      "6-job_creator.py": 45, "6-job_processor.py": 35, "7-job_creator.py": 65,
+                      "7-job_processor.py": 50, "8-job.py": 60, "9-stock.py": 100,
+                      # 120 asked; the launch, the consumer and the app in one file: 131
+                      "100-seat.py": 135}
 LESSON_LINE_WIDTH, PACKAGE_LINE_WIDTH = 79, 99
 
 
@@ -72,7 +72,7 @@ def imported_lines(name: str) -> int:
 
 
 @pytest.mark.parametrize("name", LESSONS)
-def test_a_lesson_imports_at_most_435_project_lines(name):
+def test_a_lesson_imports_at_most_425_project_lines(name):
     budget = IMPORTED_LINES_RAISED.get(name, IMPORTED_LINES_BUDGET)
     assert imported_lines(name) <= budget, sorted(
         (str(m.relative_to(ROOT)), code_lines(m)) for m in project_imports(ROOT / name))
@@ -86,8 +86,23 @@ def test_a_lesson_is_at_most_140_lines(name):
 def test_a_raised_budget_is_still_needed():
     for name, budget in IMPORTED_LINES_RAISED.items():
         assert IMPORTED_LINES_BUDGET < imported_lines(name) <= budget, name
-    for name, budget in LESSON_LINES_RAISED.items():
-        assert LESSON_LINES_BUDGET - 5 < code_lines(ROOT / name) <= budget, name
+
+
+@pytest.mark.parametrize("name", sorted(CURRICULUM_LENGTHS))
+def test_a_curriculum_lesson_is_about_as_long_as_its_javascript_solution(name):
+    lines = len((ROOT / name).read_text().splitlines())
+    assert lines <= CURRICULUM_LENGTHS[name], f"{name}: {lines} lines"
+
+
+def test_the_shared_package_stays_small():
+    assert sum(code_lines(path) for path in PACKAGE) <= PACKAGE_CODE_LINES
+
+
+@pytest.mark.parametrize("name", ["0-redis_client.py", "1-redis_op.py", "2-redis_op_async.py",
+                                  "4-redis_advanced_op.py", "5-subscriber.py", "5-publisher.py"])
+def test_a_redis_lesson_builds_its_redis_py_client_on_its_page(name):
+    text = (ROOT / name).read_text()
+    assert "redis.Redis.from_url(" in text or "redis.asyncio.Redis.from_url(" in text, name
 
 
 @pytest.mark.parametrize("path", [ROOT / name for name in LESSONS] + PACKAGE,
@@ -157,73 +172,69 @@ def test_no_private_attribute_of_rq_or_redis_is_touched(path):
     assert private_uses(path) == []
 
 
-RQ_CLASSES = {"Worker", "SimpleWorker", "Queue", "Job", "WorkerPool"}
-# Where an RQ class may be subclassed with methods: the quarantine, the recovery rule's
-# mixin, and the rule that picks what runs.  Anywhere else a worker class only combines
-# them: its body is a docstring and settings, no method.
-METHODS_ALLOWED = {"rq_gaps.py", "workers.py", "registered.py"}
-WORKER_MIXINS = {"HeartbeatGrace", "SaysWhyItStopped", "PromptRecovery", "FewerWorkerKeyWrites",
-                 "PromptInFlightCleanup"}
+RQ_CLASSES = {"Worker", "SimpleWorker", "Queue", "Job", "WorkerPool", "Retry"}
+# The job class a worker is given (RQ's job_class hook) is registered.py's; the one library
+# method overridden is overrides.py's.  Nowhere else does a class of RQ's or redis-py's
+# Retry get a method of the project's.
+METHODS_ALLOWED = {"overrides.py", "registered.py"}
 
 
-def test_only_the_quarantine_and_the_rules_override_an_rq_method():
+def test_only_overrides_py_overrides_an_rq_or_retry_method():
     for path in [ROOT / name for name in LESSONS] + PACKAGE:
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):
             if isinstance(node, ast.ClassDef) and path.name not in METHODS_ALLOWED and \
-                    {ast.unparse(base) for base in node.bases} & (RQ_CLASSES | WORKER_MIXINS):
+                    {ast.unparse(base).split(".")[-1] for base in node.bases} & RQ_CLASSES:
                 methods = [n.name for n in node.body if isinstance(n, ast.FunctionDef)]
                 assert not methods, f"{path.name}: {node.name} defines {methods}"
 
 
-def test_a_lessons_worker_class_names_the_rq_class_it_is(rq_connection):
-    """Every worker class a lesson defines ends with RQ's own class, on its page."""
-    import importlib
+def test_at_most_two_overrides_all_in_overrides_py():
+    tree = ast.parse((ROOT / "kuestyle" / "overrides.py").read_text())
+    overridden = [f"{node.name}.{item.name}" for node in ast.walk(tree)
+                  if isinstance(node, ast.ClassDef) for item in node.body
+                  if isinstance(item, ast.FunctionDef) and item.name != "say"]
+    assert overridden == ["SaysWhenRedisIsBack.call_with_retry"]
+
+
+def test_no_lesson_defines_a_worker_class():
     for name in LESSONS:
         tree = ast.parse((ROOT / name).read_text())
-        for node in [n for n in tree.body if isinstance(n, ast.ClassDef)]:
-            bases = [ast.unparse(base) for base in node.bases]
-            if bases and bases[-1] in RQ_CLASSES:
-                module = importlib.import_module(name[:-3])
-                assert issubclass(getattr(module, node.name), getattr(rq, bases[-1]))
-                assert getattr(module, node.name).__name__ == node.name  # logs say so
+        assert not [n.name for n in tree.body if isinstance(n, ast.ClassDef)], name
 
 
-def test_rq_gaps_is_checked_against_the_rq_it_relies_on():
-    """The quarantine leans on Worker.get_heartbeat_ttl, heartbeat, set_state,
-    clean_registries and handle_job_failure, and on the in-flight list's first-seen mark;
-    this pins what it was checked with."""
-    from rq.intermediate_queue import IntermediateQueue
-    assert rq.VERSION.startswith("2.12."), f"re-check kuestyle/rq_gaps.py for RQ {rq.VERSION}"
-    parameters = list(inspect.signature(Worker.get_heartbeat_ttl).parameters)
-    assert parameters == ["self", "job"]
-    assert list(inspect.signature(Worker.heartbeat).parameters) == ["self", "timeout", "pipeline"]
-    assert list(inspect.signature(Worker.set_state).parameters) == ["self", "state", "pipeline"]
-    assert list(inspect.signature(Worker.clean_registries).parameters) == ["self"]
-    assert list(inspect.signature(Worker.handle_job_failure).parameters) == [
-        "self", "job", "queue", "started_job_registry", "exc_string"]
-    assert "minutes=1" in inspect.getsource(IntermediateQueue.should_be_cleaned_up)
-    assert list(inspect.signature(IntermediateQueue.get_first_seen).parameters) == [
-        "self", "job_id"]
+def test_the_override_is_checked_against_the_versions_it_relies_on():
+    """overrides.py overrides redis-py 8.1's Retry.call_with_retry, and tells that a worker
+    was asked to stop by RQ 2.12's handler for a second signal, request_force_stop, which
+    request_stop installs on the first."""
+    import redis
+    from redis.retry import Retry
+    assert redis.__version__.startswith("8.1."), f"re-check overrides.py: {redis.__version__}"
+    assert rq.VERSION.startswith("2.12."), f"re-check kuestyle/overrides.py for RQ {rq.VERSION}"
+    assert list(inspect.signature(Retry.call_with_retry).parameters) == [
+        "self", "do", "fail", "is_retryable", "with_failure_count"]
+    assert "signal.signal(signal.SIGTERM, self.request_force_stop)" in inspect.getsource(
+        Worker.request_stop)
 
 
-@pytest.mark.parametrize("base, expected", [(Worker, 1 + 2), (SimpleWorker, 20 + 2)])
-def test_the_heartbeat_grace_replaces_rqs_60_seconds(base, expected, rq_connection):
-    """A forking Worker's TTL is its renewal interval plus the grace; a SimpleWorker's
-    (which does not renew it) is the job's timeout plus the grace."""
-    from rq import Queue
-    job = Queue("q", connection=rq_connection).enqueue(print, job_timeout=20)
-    plain = base(["q"], connection=rq_connection, job_monitoring_interval=1)
-    assert plain.get_heartbeat_ttl(job) == expected - 2 + 60  # RQ 2.12's own rule
-
-    class Graced(HeartbeatGrace, base):
-        heartbeat_grace = 2
-    worker = Graced(["q"], connection=rq_connection, job_monitoring_interval=1)
-    assert worker.get_heartbeat_ttl(job) == expected
+def test_a_worker_asked_to_stop_is_seen_as_stopping(rq_connection):
+    """What overrides.stop_requested() reads: after RQ's first SIGTERM handler ran."""
+    import signal
+    from kuestyle.overrides import stop_requested
+    worker = SimpleWorker(["q"], connection=rq_connection)
+    before = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
+    try:
+        assert not stop_requested()
+        worker.set_state("busy")  # a job running: RQ only notes the request
+        worker.request_stop(signal.SIGTERM, None)
+        assert stop_requested()
+    finally:
+        signal.signal(signal.SIGTERM, before[0])
+        signal.signal(signal.SIGINT, before[1])
 
 
 def test_every_lesson_processor_uses_the_one_recovery_rule():
-    """The recovery settings live in kuestyle/recovery.py: no lesson repeats the figures."""
+    """The recovery settings live in kuestyle/settings.py: no lesson repeats the figures."""
     import re
     for name in LESSONS:
         text = (ROOT / name).read_text()
@@ -247,7 +258,7 @@ def test_rq_own_cli_runs_a_lessons_job(rq_connection, redis_server):
     ran = subprocess.run([*rq_cli, "worker", "--burst", "--url", redis_server,
                           "--serializer", "rq.serializers.JSONSerializer",
                           "--worker-class", "rq.SimpleWorker",
-                          "--job-class", "6-job_processor.NotificationJob",
+                          "--job-class", "6-job_processor.JOBS",
                           "push_notification_code"],
                          cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert ran.returncode == 0, ran.stderr
@@ -258,97 +269,6 @@ def test_rq_own_cli_runs_a_lessons_job(rq_connection, redis_server):
     info = subprocess.run([*rq_cli, "info", "--url", redis_server, "push_notification_code"],
                           cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert info.returncode == 0 and "push_notification_code" in info.stdout, info.stderr
-
-
-def test_fewer_worker_key_writes_skips_only_rqs_repeated_plain_writes(rq_connection):
-    """RQ 2.12's SimpleWorker renews its own key five times a job and writes "idle" twice
-    after it; with FewerWorkerKeyWrites the plain renewals go out once a second, a state
-    only when it changes, and every write RQ makes with a TTL or a pipeline still goes out."""
-    from rq import Queue
-    from rq.serializers import JSONSerializer
-
-    from kuestyle.rq_gaps import FewerWorkerKeyWrites
-
-    class Counted(SimpleWorker):
-        def heartbeat(self, timeout=None, pipeline=None):
-            self.sent.append("plain" if timeout is None and pipeline is None else "timed")
-            super().heartbeat(timeout, pipeline)
-
-        def set_state(self, state, pipeline=None):
-            state = getattr(state, "value", state)  # RQ's WorkerStatus, or its text
-            self.sent.append(f"{state}{'' if pipeline is None else ' in a pipeline'}")
-            super().set_state(state, pipeline)
-
-    class Fewer(FewerWorkerKeyWrites, Counted):
-        pass
-
-    sent, seconds = {}, 0.0
-    for worker_class in (Counted, Fewer):
-        queue = Queue("beats", connection=rq_connection, serializer=JSONSerializer)
-        for _ in range(20):
-            queue.enqueue("tools.bench.jobs.noop")
-        worker = worker_class([queue], connection=rq_connection, serializer=JSONSerializer)
-        worker.sent = []
-        started = time.monotonic()
-        worker.work(burst=True)
-        seconds = time.monotonic() - started
-        assert queue.finished_job_registry.count == 20
-        sent[worker_class] = {kind: worker.sent.count(kind) for kind in set(worker.sent)}
-        rq_connection.flushdb()
-    counted, fewer = sent[Counted], sent[Fewer]
-    assert counted["plain"] + counted["timed"] >= 5 * 20, sent  # RQ's own: what it is for
-    assert counted["idle"] >= 2 * 20, sent
-    assert fewer.get("plain", 0) <= 1 + seconds, (sent, seconds)  # one a second at most
-    assert fewer["idle"] == 20 + 1, sent  # before the first job, then once after each
-    for kind in counted.keys() - {"plain", "idle"}:  # timed, busy in a pipeline, ...
-        assert fewer.get(kind) == counted[kind], (kind, sent)
-
-
-def test_prompt_in_flight_cleanup_hands_back_a_stranded_job_after_its_grace(rq_connection):
-    """A job id moved to the in-flight list and never started (a crash swallowed the
-    BLMOVE reply): RQ's tidy-up marks it first seen and, a minute on, fails it; with
-    PromptInFlightCleanup the first tidy-up in_flight_grace seconds on does it, as RQ would:
-    a job with a Retry goes back on the queue, one without is failed.  A job that started
-    is left alone."""
-    from datetime import datetime, timezone
-
-    from rq import Queue, Retry
-    from rq.executions import Execution
-    from rq.serializers import JSONSerializer
-
-    from kuestyle.rq_gaps import PromptInFlightCleanup
-
-    class Prompt(PromptInFlightCleanup, SimpleWorker):
-        in_flight_grace = 1
-
-    queue = Queue("flights", connection=rq_connection, serializer=JSONSerializer)
-    retried = queue.enqueue("tools.bench.jobs.noop", retry=Retry(max=1))
-    failed = queue.enqueue("tools.bench.jobs.noop")
-    running = queue.enqueue("tools.bench.jobs.noop")
-    for _ in range(3):  # what a worker's BLMOVE does, its reply then lost
-        rq_connection.lmove(queue.key, queue.intermediate_queue_key)
-    with rq_connection.pipeline() as pipeline:  # as a worker that got the reply would
-        Execution.create(running, 60, pipeline)
-        pipeline.execute()
-    in_flight = queue.intermediate_queue
-    for worker_class in (SimpleWorker, Prompt):
-        worker = worker_class([queue], connection=rq_connection, serializer=JSONSerializer)
-        worker.clean_registries()  # the first pass marks each stranded id first seen
-        assert sorted(in_flight.get_job_ids()) == sorted([retried.id, failed.id, running.id])
-    first_seen = in_flight.get_first_seen(retried.id)
-    wait_until(lambda: (datetime.now(timezone.utc) - first_seen).total_seconds() >= 1, 5,
-               "in_flight_grace past the first sighting")
-    SimpleWorker([queue], connection=rq_connection, serializer=JSONSerializer
-                 ).clean_registries()  # RQ's own: still waiting for its minute
-    assert sorted(in_flight.get_job_ids()) == sorted([retried.id, failed.id, running.id])
-    Prompt([queue], connection=rq_connection, serializer=JSONSerializer).clean_registries()
-    assert in_flight.get_job_ids() == [running.id]
-    assert queue.job_ids == [retried.id] and retried.get_status(refresh=True) == "queued"
-    retried.refresh()
-    assert retried.retries_left == 0
-    assert failed.get_status(refresh=True) == "failed"
-    assert failed.latest_result().exc_string == "Job was stuck in intermediate queue."
-    assert running.get_status(refresh=True) == "queued"  # untouched
 
 
 @pytest.mark.xdist_group("heavy")

@@ -161,7 +161,7 @@ def test_the_rule_is_checked_against_the_rq_it_relies_on(rq_connection):
     registered = importlib.import_module("kuestyle.registered")
     job = Job.create("6-job_processor.process_notification", connection=rq_connection,
                      on_success=Callback("kuestyle.events.job_completed"))
-    assert set(registered.CALLBACK_FIELDS) <= set(job.to_dict())
+    assert set(registered.CALLBACKS) <= set(job.to_dict())
     assert job.to_dict()["success_callback_name"] == "kuestyle.events.job_completed"
 
 

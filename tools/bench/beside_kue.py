@@ -23,7 +23,7 @@ from rq.serializers import JSONSerializer
 
 from kuestyle.events import JobListener, job_completed, job_failed
 from kuestyle.ids import next_ids
-from kuestyle.recovery import JOB_DATA_OPTIONS
+from kuestyle.settings import JOB_DATA_OPTIONS
 from tools.embedded_redis import free_port
 from tools.lesson_processes import (PYTHON, ROOT, AppServer, Lesson, http_get, run_lesson,
                                     wait_for_worker)

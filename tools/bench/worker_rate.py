@@ -3,51 +3,47 @@
 
 Run by tools/bench/run.py in a fresh process per measurement:
 ``python -m tools.bench.worker_rate MODE PROCESSES QUEUE`` where MODE is
-``fork`` (RQ's default forking worker), ``simple`` (RQ's non-forking worker)
-or ``lesson`` (what the lessons run: task 6's ``NotificationWorker``, or a
-WorkerPool of them for 2, with the JSON serializer, the lessons' patient client,
-their tidy-up settings and a job class that checks the names a job holds before
-it runs).  ``fork`` and ``simple`` use
-redis-py's pure-Python reply parser and pickle; ``lesson`` uses hiredis when
-installed.  Prints JSON: {"start": t0, "end": t1} in Unix seconds.
+``fork`` (RQ's default forking worker, pickle), ``simple`` (RQ's non-forking
+worker, pickle), ``json`` (what ``rq worker --burst -w rq.worker.SimpleWorker
+--serializer rq.serializers.JSONSerializer`` runs) or ``lesson`` (what the lessons
+run: ``SimpleWorker`` with ``WORKER_SETTINGS``, their patient client and the job
+class that checks the names a job holds, or a WorkerPool of them for 2).
+Prints JSON: {"start": t0, "end": t1} in Unix seconds.
 """
-import importlib
 import json
 import sys
 import time
+from functools import partial
 
 import redis
-from redis._parsers import _RESP2Parser
 from rq import SimpleWorker, Worker
 from rq.serializers import JSONSerializer
 from rq.worker_pool import WorkerPool
 
-from kuestyle.connection import patient_client, redis_url
-from kuestyle.recovery import FINDS_A_LOST_JOB
+from kuestyle.connection import connect, quiet_rq_logs, redis_url
 from kuestyle.registered import runs_only
-from kuestyle.workers import quiet_rq_logs
+from kuestyle.settings import PATIENT, WORKER_SETTINGS
 
 
 def main(mode: str, processes: int, queue: str) -> None:
     """Work the queue in burst mode and print the start and end times."""
     quiet_rq_logs()
     if mode == "lesson":
-        connection = patient_client()
+        connection = connect(**PATIENT)
         jobs = runs_only("tools.bench.jobs.noop")
-        processor = importlib.import_module("6-job_processor").NotificationWorker
         start = time.time()
         if processes == 1:
-            processor([queue], connection=connection, serializer=JSONSerializer,
-                      job_class=jobs, **FINDS_A_LOST_JOB).work(burst=True)
+            SimpleWorker([queue], connection=connection, job_class=jobs,
+                         **WORKER_SETTINGS).work(burst=True)
         else:
             WorkerPool([queue], connection=connection, num_workers=processes,
-                       worker_class=processor, serializer=JSONSerializer,
-                       job_class=jobs).start(burst=True)
+                       worker_class=partial(SimpleWorker, **WORKER_SETTINGS),
+                       serializer=JSONSerializer, job_class=jobs).start(burst=True)
     else:
-        pool = redis.ConnectionPool.from_url(redis_url(), parser_class=_RESP2Parser)
-        connection = redis.Redis(connection_pool=pool)
+        connection = redis.Redis.from_url(redis_url())
         worker_class = Worker if mode == "fork" else SimpleWorker
-        worker = worker_class([queue], connection=connection)
+        serializer = {"serializer": JSONSerializer} if mode == "json" else {}
+        worker = worker_class([queue], connection=connection, **serializer)
         start = time.time()
         worker.work(burst=True, logging_level=None)
     print(json.dumps({"start": start, "end": time.time()}))

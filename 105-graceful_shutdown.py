@@ -94,23 +94,21 @@ def main(workers: list) -> None:
     shutdown(queue, 3, 2, workers)
 
 
-if __name__ == "__main__":
-    if sys.argv[1:] == ["worker"]:
-        run(work)
-    # Ctrl-C, and SIGTERM alike (a process manager's stop): the demo stops its
-    # worker warmly and waits for it, so no worker outlives the demo.
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, signal.default_int_handler)
+def demo() -> None:
+    """Run main(); Ctrl-C or SIGTERM (a process manager's stop) stops the
+    demo's worker warmly too and waits for it: no worker outlives the demo."""
     started: list[subprocess.Popen] = []
     try:
         main(started)
     except KeyboardInterrupt:
-        # Stop the worker warmly too; let it finish before the prompt returns.
         for process in started:
             process.send_signal(signal.SIGINT)
             process.wait()
-    except (TimeoutError, redis.exceptions.RedisError) as error:
-        print(f"The demo stopped: {error}", file=sys.stderr)
+    except (TimeoutError, redis.exceptions.RedisError):
         for process in started:
             process.terminate()
-        sys.exit(1)
+        raise  # run(): one line on stderr, exit status 1
+
+
+if __name__ == "__main__":
+    run(work if sys.argv[1:] == ["worker"] else demo)

@@ -16,7 +16,6 @@ import subprocess
 import sys
 import time
 
-import redis
 from rq import Queue, Retry, Worker, get_current_job
 from rq.job import Job
 from rq.serializers import JSONSerializer
@@ -97,15 +96,12 @@ def follow(job: Job, crashed_at: float) -> None:
         time.sleep(0.02)
 
 
-def main(freeze: float) -> None:
+def crash(queue: Queue, freeze: float) -> None:
     """Crash (or freeze) the worker running a job; time its job's return."""
-    connection = connect(**PATIENT)
-    queue = Queue(QUEUE, connection=connection, serializer=JSONSerializer)
-    workers = start_workers(queue, 2)
     # A killed worker's job is retried only if it has retries left.
     job = queue.enqueue("106-crash_recovery.render", "intro.mp4",
-                        job_id=next_id(connection), retry=Retry(max=RETRIES),
-                        **KEPT)
+                        job_id=next_id(queue.connection),
+                        retry=Retry(max=RETRIES), **KEPT)
     print(f"Job {job.id} created: render intro.mp4 ({RENDER_SECONDS:g} s)")
     sig, how = ((signal.SIGSTOP, f"frozen with SIGSTOP for {freeze:g} s")
                 if freeze else (signal.SIGKILL, "killed with SIGKILL"))
@@ -120,10 +116,20 @@ def main(freeze: float) -> None:
         for pid in frozen:
             os.kill(pid, signal.SIGCONT)
         time.sleep(RENDER_SECONDS + 1)  # its render ends: discarded
-    for worker in workers:
-        if worker.poll() is None:
-            worker.send_signal(signal.SIGTERM)
-        worker.wait(timeout=DEADLINE)
+
+
+def main(freeze: float) -> None:
+    """Start two workers, crash one, and stop them all, whatever happens."""
+    queue = Queue(QUEUE, connection=connect(**PATIENT),
+                  serializer=JSONSerializer)
+    workers = start_workers(queue, 2)
+    try:
+        crash(queue, freeze)
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.send_signal(signal.SIGTERM)
+            worker.wait(timeout=DEADLINE)
 
 
 def work() -> None:
@@ -141,14 +147,5 @@ if __name__ == "__main__":
     parser.add_argument("--freeze", type=float, default=0, metavar="SECONDS",
                         help="freeze the worker instead of killing it")
     arguments = parser.parse_args()
-    if arguments.role == "worker":
-        run(work)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    sys.stdout.reconfigure(line_buffering=True)  # each line out at once
-    try:
-        main(arguments.freeze)
-    except KeyboardInterrupt:
-        pass
-    except (TimeoutError, redis.exceptions.RedisError) as error:
-        print(f"The demo stopped: {error}", file=sys.stderr)
-        sys.exit(1)
+    run(work if arguments.role == "worker" else
+        lambda: main(arguments.freeze))

@@ -2,11 +2,11 @@
 """Run two jobs at a time on the shared emails queue; start several."""
 from functools import partial
 
-from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 from rq.worker_pool import WorkerPool
 
 from kuestyle.connection import connect, run
+from kuestyle.overrides import OneLineSimpleWorker
 from kuestyle.registered import runs_only
 from kuestyle.settings import PATIENT, WORKER_SETTINGS
 
@@ -17,9 +17,11 @@ JOBS = runs_only("107-producer.send_email")
 
 def main() -> None:
     """The same as `rq worker-pool -n 2 emails` on the command line."""
+    # Each process: RQ's SimpleWorker, one line if Redis refuses it.
+    worker = partial(OneLineSimpleWorker, **WORKER_SETTINGS)
     WorkerPool([QUEUE], connection=connect(**PATIENT), num_workers=2,
-               worker_class=partial(SimpleWorker, **WORKER_SETTINGS),
-               serializer=JSONSerializer, job_class=JOBS).start()
+               worker_class=worker, serializer=JSONSerializer,
+               job_class=JOBS).start()
 
 
 if __name__ == "__main__":

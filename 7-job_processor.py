@@ -3,12 +3,12 @@
 import sys
 from functools import partial
 
-from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 from rq.worker_pool import WorkerPool
 
 from kuestyle.connection import connect, run
 from kuestyle.events import report_progress
+from kuestyle.overrides import OneLineSimpleWorker
 from kuestyle.registered import EVENT_CALLBACKS, runs_only
 from kuestyle.settings import PATIENT, WORKER_SETTINGS
 
@@ -37,11 +37,12 @@ def process_notification(data: dict) -> None:
 
 
 def main() -> None:
-    """Two worker processes: two jobs at a time, like Kue's
-    queue.process(name, 2, ...); other queues may be named as arguments."""
+    """Two jobs at a time (Kue: queue.process(name, 2)); argv: more queues."""
+    # Each process: RQ's SimpleWorker, one line if Redis refuses it.
+    worker = partial(OneLineSimpleWorker, **WORKER_SETTINGS)
     pool = WorkerPool(sys.argv[1:] or [QUEUE], connection=connect(**PATIENT),
                       num_workers=2, job_class=JOBS, serializer=JSONSerializer,
-                      worker_class=partial(SimpleWorker, **WORKER_SETTINGS))
+                      worker_class=worker)
     pool.start()  # Ctrl-C or SIGTERM: both finish their jobs, then stop
 
 

@@ -118,3 +118,5 @@ def run(main: Callable[[], Any]) -> None:
         sys.exit(NOT_CONNECTED.format(error))
     except redis.exceptions.RedisError as error:
         sys.exit(f"Redis error: {error}")
+    except TimeoutError as error:  # a demo's own wait for an event
+        sys.exit(f"The demo stopped: {error}")

@@ -194,7 +194,7 @@ def test_at_most_two_overrides_all_in_overrides_py():
     overridden = [f"{node.name}.{item.name}" for node in ast.walk(tree)
                   if isinstance(node, ast.ClassDef) for item in node.body
                   if isinstance(item, ast.FunctionDef) and item.name != "say"]
-    assert overridden == ["SaysWhenRedisIsBack.call_with_retry"]
+    assert overridden == ["SaysWhenRedisIsBack.call_with_retry", "OneLineSimpleWorker.work"]
 
 
 def test_no_lesson_defines_a_worker_class():
@@ -215,6 +215,10 @@ def test_the_override_is_checked_against_the_versions_it_relies_on():
         "self", "do", "fail", "is_retryable", "with_failure_count"]
     assert "signal.signal(signal.SIGTERM, self.request_force_stop)" in inspect.getsource(
         Worker.request_stop)
+    from rq.scheduler import RQScheduler  # what names its process, and restarts it
+    assert "name='Scheduler'" in inspect.getsource(RQScheduler.start)
+    assert "acquire_locks(auto_start=True)" in inspect.getsource(Worker.run_maintenance_tasks)
+    assert list(inspect.signature(SimpleWorker.work).parameters)[:2] == ["self", "burst"]
 
 
 def test_a_worker_asked_to_stop_is_seen_as_stopping(rq_connection):

@@ -6,7 +6,7 @@ from rq.serializers import JSONSerializer
 from rq.worker_pool import WorkerPool
 
 from kuestyle.connection import connect, run
-from kuestyle.overrides import OneLineSimpleWorker
+from kuestyle.overrides import PoolSimpleWorker
 from kuestyle.registered import runs_only
 from kuestyle.settings import PATIENT, WORKER_SETTINGS
 
@@ -17,8 +17,8 @@ JOBS = runs_only("107-producer.send_email")
 
 def main() -> None:
     """The same as `rq worker-pool -n 2 emails` on the command line."""
-    # Each process: RQ's SimpleWorker, one line if Redis refuses it.
-    worker = partial(OneLineSimpleWorker, **WORKER_SETTINGS)
+    # Each process: RQ's SimpleWorker, for a pool (kuestyle/overrides.py).
+    worker = partial(PoolSimpleWorker, **WORKER_SETTINGS)
     WorkerPool([QUEUE], connection=connect(**PATIENT), num_workers=2,
                worker_class=worker, serializer=JSONSerializer,
                job_class=JOBS).start()

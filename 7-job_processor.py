@@ -8,7 +8,7 @@ from rq.worker_pool import WorkerPool
 
 from kuestyle.connection import connect, run
 from kuestyle.events import report_progress
-from kuestyle.overrides import OneLineSimpleWorker
+from kuestyle.overrides import PoolSimpleWorker
 from kuestyle.registered import EVENT_CALLBACKS, runs_only
 from kuestyle.settings import PATIENT, WORKER_SETTINGS
 
@@ -38,8 +38,8 @@ def process_notification(data: dict) -> None:
 
 def main() -> None:
     """Two jobs at a time (Kue: queue.process(name, 2)); argv: more queues."""
-    # Each process: RQ's SimpleWorker, one line if Redis refuses it.
-    worker = partial(OneLineSimpleWorker, **WORKER_SETTINGS)
+    # Each process: RQ's SimpleWorker, for a pool (kuestyle/overrides.py).
+    worker = partial(PoolSimpleWorker, **WORKER_SETTINGS)
     pool = WorkerPool(sys.argv[1:] or [QUEUE], connection=connect(**PATIENT),
                       num_workers=2, job_class=JOBS, serializer=JSONSerializer,
                       worker_class=worker)

@@ -74,14 +74,20 @@ os.register_at_fork(after_in_child=lambda: setattr(SaysWhenRedisIsBack, "said",
                                                    threading.Lock()))
 
 
-class OneLineSimpleWorker(SimpleWorker):
-    """RQ's SimpleWorker, for a WorkerPool's processes (7, 107): a Redis that refuses it (out
-    of memory, a read-only replica) ends it in one line and status 1.  RQ raises such an
-    error from ``work()`` before its loop starts, and in a pool's process multiprocessing
-    prints a traceback for it.  Overrides ``SimpleWorker.work`` (RQ 2.12)."""
+class PoolSimpleWorker(SimpleWorker):
+    """RQ's SimpleWorker for a WorkerPool's processes (7, 107).  Overrides
+    ``SimpleWorker.work`` (RQ 2.12) for two lesson points:
+
+    - a Redis that refuses it (out of memory, a read-only replica) ends it in one line and
+      status 1: RQ raises such an error from ``work()`` before its loop starts, and in a
+      pool's process multiprocessing prints a traceback for it;
+    - no scheduler process: a WorkerPool asks every worker for one, and a worker that dies
+      mid-job (killed, or a job that ends its process) leaves it running after the pool.
+      The pools' jobs are never delayed or retried after a wait."""
 
     def work(self, *args: Any, **kwargs: Any) -> bool:
-        """RQ's work loop; a Redis error that escapes it is one line."""
+        """RQ's work loop, with no scheduler; a Redis error that escapes it is one line."""
+        kwargs["with_scheduler"] = False
         try:
             return super().work(*args, **kwargs)
         except RedisError as error:

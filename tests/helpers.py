@@ -42,3 +42,18 @@ def wait_until(condition, timeout: float, what: str) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"{what}: not within {timeout}s")
         time.sleep(0.05)
+
+
+def expire_heartbeats(connection, queue_name: str, job_ids=None) -> int:
+    """Make the running jobs of the queue (those of job_ids, or all) look as if their
+    heartbeat had expired, as it would RQ's minute later (docs/RECOVERY.md): their entries
+    in RQ 2.12's started registry, a sorted set scored by expiry time (``<job id>:<run>``),
+    are scored 1 s after the epoch.  For a test whose point is what happens after that
+    minute, not the minute itself, which other tests measure."""
+    from rq import Queue
+    key = Queue(queue_name, connection=connection).started_job_registry.key
+    entries = [entry for entry in connection.zrange(key, 0, -1) if job_ids is None
+               or entry.decode().partition(":")[0] in job_ids]
+    if entries:
+        connection.zadd(key, dict.fromkeys(entries, 1), xx=True)
+    return len(entries)

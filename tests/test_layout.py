@@ -196,7 +196,7 @@ def test_at_most_two_overrides_all_in_overrides_py():
     overridden = [f"{node.name}.{item.name}" for node in ast.walk(tree)
                   if isinstance(node, ast.ClassDef) for item in node.body
                   if isinstance(item, ast.FunctionDef) and item.name != "say"]
-    assert overridden == ["SaysWhenRedisIsBack.call_with_retry", "OneLineSimpleWorker.work"]
+    assert overridden == ["SaysWhenRedisIsBack.call_with_retry", "PoolSimpleWorker.work"]
 
 
 def test_no_lesson_defines_a_worker_class():

@@ -21,7 +21,7 @@ from rq.serializers import JSONSerializer
 from rq.worker_pool import WorkerPool
 
 from kuestyle.connection import connect, quiet_rq_logs, redis_url
-from kuestyle.overrides import OneLineSimpleWorker
+from kuestyle.overrides import PoolSimpleWorker
 from kuestyle.registered import runs_only
 from kuestyle.settings import PATIENT, WORKER_SETTINGS
 
@@ -38,7 +38,7 @@ def main(mode: str, processes: int, queue: str) -> None:
                          **WORKER_SETTINGS).work(burst=True)
         else:
             WorkerPool([queue], connection=connection, num_workers=processes,
-                       worker_class=partial(OneLineSimpleWorker, **WORKER_SETTINGS),
+                       worker_class=partial(PoolSimpleWorker, **WORKER_SETTINGS),
                        serializer=JSONSerializer, job_class=jobs).start(burst=True)
     else:
         connection = redis.Redis.from_url(redis_url())

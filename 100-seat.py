@@ -11,7 +11,7 @@ from rq import Callback, Queue, Retry, SimpleWorker, get_current_job
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
-from kuestyle.connection import QUICK, connect, redis_url, run
+from kuestyle.connection import QUICK, client_for, connect, redis_url, run
 from kuestyle.events import job_failed
 from kuestyle.ids import next_id
 from kuestyle.liveness import live_workers
@@ -32,7 +32,7 @@ if seats <= 0 then return -1 end
 redis.call('SET', KEYS[2], seats - 1, 'EX', 86400)
 return redis.call('DECR', KEYS[1])
 """
-client = redis.Redis.from_url(redis_url(), **QUICK)
+client = client_for(redis_url(), **QUICK)  # a server's, or Sentinels' master
 
 
 def reserve_seat(number: int, connection: redis.Redis = client) -> None:
@@ -79,7 +79,7 @@ def create_app(url: str | None = None) -> Flask:
     # A HEAD never reserves nor processes; a reservation Redis refused: 503.
     app = answers_like_express(Flask(__name__), {"reserve", "process"},
                                {"reserve": "Reservation failed"})
-    connection = redis.Redis.from_url(url, **QUICK) if url else client
+    connection = client_for(url, **QUICK) if url else client
     queue = Queue(QUEUE, connection=connection, serializer=JSONSerializer)
 
     @app.get("/available_seats")

@@ -9,7 +9,6 @@ queues a job and answers at once: 202, the job id and a URL to poll.
 import re
 import time
 
-import redis
 
 from flask import Flask, request
 from rq import Queue, get_current_job
@@ -17,7 +16,7 @@ from rq.exceptions import DeserializationError, NoSuchJobError
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
-from kuestyle.connection import QUICK, connect, redis_url, run
+from kuestyle.connection import QUICK, client_for, connect, redis_url, run
 from kuestyle.ids import next_id
 from kuestyle.settings import KEPT
 from kuestyle.web import answers_like_express, serve
@@ -68,7 +67,7 @@ def create_app(url: str | None = None) -> Flask:
     app = answers_like_express(Flask(__name__))
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES  # larger: 413, as JSON
     # QUICK: a 503 at once when Redis is down.
-    connection = redis.Redis.from_url(url or redis_url(), **QUICK)
+    connection = client_for(url or redis_url(), **QUICK)
     queue = Queue(QUEUE, connection=connection, serializer=JSONSerializer)
 
     @app.post("/upload-image")

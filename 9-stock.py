@@ -5,7 +5,7 @@ import re
 import redis
 from flask import Flask
 
-from kuestyle.connection import QUICK, redis_url, run
+from kuestyle.connection import QUICK, client_for, redis_url, run
 from kuestyle.web import answers_like_express, serve
 
 list_products = [
@@ -26,7 +26,7 @@ if not reserved then return redis.error_reply(KEYS[1] .. ' not a count') end
 if reserved >= tonumber(ARGV[1]) then return 0 end
 return redis.call('INCR', KEYS[1])
 """
-client = redis.Redis.from_url(redis_url(), **QUICK)
+client = client_for(redis_url(), **QUICK)  # a server's, or Sentinels' master
 
 
 def get_item_by_id(item_id: int) -> dict | None:
@@ -52,7 +52,7 @@ def get_current_reserved_stock_by_id(item_id: int,
 def create_app(url: str | None = None) -> Flask:
     """Build the stock app on the Redis at url (default: REDIS_URL)."""
     app = answers_like_express(Flask(__name__), changes_state={"reserve"})
-    connection = redis.Redis.from_url(url, **QUICK) if url else client
+    connection = client_for(url, **QUICK) if url else client
 
     def product(raw_id: str) -> dict | None:
         """The product a URL segment names (None unless a plain id)."""

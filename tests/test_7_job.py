@@ -147,7 +147,8 @@ def test_a_job_that_ends_its_process_fails_with_a_reason_and_its_worker_is_repla
     listener.close()
     assert events == [{"id": "exit-1", "event": "failed",
                        "error": ABANDONED, "retries_left": 0}]
-    assert 61 <= took < 61 + 10 + 5 + 5, f"the outcome took {took:.1f} s"
+    # RQ's TTL is whole seconds from a whole-second clock: the 61 s may end up to 1 s early.
+    assert 60 <= took < 61 + 10 + 5 + 5, f"the outcome took {took:.1f} s"
     wait_for_worker(rq_connection, QUEUE, count=2)  # the pool replaced the dead worker
     creator = run_lesson("7-job_creator.py", timeout=30)
     assert creator.returncode == 0 and creator.stdout.count(" completed\n") == 9, \

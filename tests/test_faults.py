@@ -317,7 +317,10 @@ def test_a_waiting_creator_rides_out_a_redis_restart(private_redis, background):
 
 
 @HEAVY
-def test_scheduling_resumes_within_5_s_of_redis_returning(private_redis, background):
+def test_scheduling_resumes_within_a_tidy_up_of_redis_returning(private_redis, background):
+    """RQ's scheduler process ends at the outage (kuestyle/overrides.py); its worker starts
+    another at its first tidy-up once Redis answers: within maintenance_interval (10 s) and
+    a worker's wake (5 s), the scheduler then looking once a second."""
     env = lesson_env(REDIS_URL=private_redis.url)
     worker = background("102-delayed_job_worker.py", env=env)
     client = redis.Redis.from_url(private_redis.url)
@@ -330,8 +333,8 @@ def test_scheduling_resumes_within_5_s_of_redis_returning(private_redis, backgro
     # the scheduler's to pay), Redis back since before it.
     wait_until(lambda: any(client.scan_iter("rq:job:*")), 30, "the reminder created")
     due = time.monotonic()
-    worker.wait_for_line("Reminder: call the dentist", timeout=15)
-    assert time.monotonic() - due < 5 + 1, "the scheduler did not resume in time"
+    worker.wait_for_line("Reminder: call the dentist", timeout=30)
+    assert time.monotonic() - due < 10 + 5 + 1 + 2, "the scheduler did not resume in time"
     assert creator.wait(timeout=15) == 0, creator
     client.close()
 

@@ -1,22 +1,16 @@
-"""The one place this project overrides a library's method (two of them); tests pin each to
-the version it was checked with.
+"""The two library methods this project overrides; tests/test_layout.py pins each to the
+version it was checked with (redis 8.1, RQ 2.12).
 
-``SaysWhenRedisIsBack`` overrides redis-py's ``Retry.call_with_retry`` (redis 8.1), for the
-lessons' patient clients (kuestyle/connection.py ``PATIENT``).  The lesson point: a worker or
-a waiting creator rides out a Redis restart, and a student sees that it did, once per outage
-and process: ``Redis connection lost (<reason>): retrying ...`` when a command fails, and
-``Redis connection is back`` only when a command that had failed then got its answer.
-
-Two processes do not wait, so that one SIGTERM stops a worker within 20 s even while Redis
-does not answer:
-
-- an RQ worker that was asked to stop: RQ's handler for the first SIGINT or SIGTERM installs
-  ``request_force_stop`` for the next one (RQ 2.12).  At its next failed command it says
-  why in one line and exits with status 1, instead of retrying its goodbye for ever;
-- RQ's scheduler process (``with_scheduler=True``, a WorkerPool's workers), which RQ names
-  ``Scheduler``: it ends quietly at its first failed command, and its worker starts another
-  at its next tidy-up once Redis answers (RQ's own rule, every ``maintenance_interval``).
-  Patient, it retried while its worker waited for it to stop.
+- ``SaysWhenRedisIsBack.call_with_retry`` (redis-py's ``Retry``): a worker or a waiting
+  creator rides out a Redis restart, and says so once per outage and process (lost, then
+  back only when a command that had failed got its answer).  Two processes do not wait,
+  so that one SIGTERM stops a worker within 20 s while Redis does not answer: a worker
+  RQ was asked to stop (its first-signal handler installs ``request_force_stop``) exits
+  in one line, and RQ's scheduler process (named ``Scheduler``) ends quietly: its worker
+  starts another at its next tidy-up, once Redis answers.
+- ``PoolSimpleWorker.work`` (RQ's ``SimpleWorker``), for a WorkerPool's processes: a Redis
+  that refuses the worker (out of memory, read-only) is one line, not multiprocessing's
+  traceback; and no scheduler, which would outlive a worker that died mid-job.
 """
 import multiprocessing
 import os
@@ -32,8 +26,7 @@ from rq import SimpleWorker
 
 def stop_requested() -> bool:
     """True once RQ's worker in this process handled a first SIGINT or SIGTERM."""
-    handler = signal.getsignal(signal.SIGTERM)
-    return getattr(handler, "__name__", "") == "request_force_stop"
+    return getattr(signal.getsignal(signal.SIGTERM), "__name__", "") == "request_force_stop"
 
 
 class SaysWhenRedisIsBack(Retry):
@@ -48,7 +41,7 @@ class SaysWhenRedisIsBack(Retry):
 
         def failed(error: Exception, *count: int) -> None:
             if multiprocessing.current_process().name == "Scheduler":
-                raise SystemExit(0)  # its worker starts another, Redis back
+                raise SystemExit(0)
             failures.append(error)
             self.say(True, f"Redis connection lost ({error}): retrying until it is back "
                            "(Ctrl-C quits)")
@@ -56,7 +49,7 @@ class SaysWhenRedisIsBack(Retry):
                 raise SystemExit(f"Redis error: {error}") from None
             fail(error, *count)
         result = super().call_with_retry(do, failed, *args, **kwargs)
-        if failures:  # this command failed, then Redis answered it
+        if failures:
             self.say(False, "Redis connection is back")
         return result
 
@@ -75,15 +68,7 @@ os.register_at_fork(after_in_child=lambda: setattr(SaysWhenRedisIsBack, "said",
 
 
 class PoolSimpleWorker(SimpleWorker):
-    """RQ's SimpleWorker for a WorkerPool's processes (7, 107).  Overrides
-    ``SimpleWorker.work`` (RQ 2.12) for two lesson points:
-
-    - a Redis that refuses it (out of memory, a read-only replica) ends it in one line and
-      status 1: RQ raises such an error from ``work()`` before its loop starts, and in a
-      pool's process multiprocessing prints a traceback for it;
-    - no scheduler process: a WorkerPool asks every worker for one, and a worker that dies
-      mid-job (killed, or a job that ends its process) leaves it running after the pool.
-      The pools' jobs are never delayed or retried after a wait."""
+    """RQ's SimpleWorker for a WorkerPool's processes (7-job_processor.py, 107-worker.py)."""
 
     def work(self, *args: Any, **kwargs: Any) -> bool:
         """RQ's work loop, with no scheduler; a Redis error that escapes it is one line."""

@@ -1,12 +1,8 @@
-"""A worker runs only the functions its lesson registers, as Kue's ``queue.process(name, fn)``.
-
-RQ stores a job as the dotted name of a function and imports whatever name it finds, so
-anyone who can write to Redis could make a worker import ``os.system``.  A lesson gives its
-worker ``job_class=runs_only(...)`` (RQ's hook): a job that names any other function or
-callback fails with the reason before anything is imported, and is not retried.  A queue
-entry that is not a job it can read is set aside, said in one line on stderr, and the worker
-goes on (RQ's own loop would stop).
-"""
+"""A worker runs only the functions its lesson registers, as Kue's ``queue.process(name, fn)``:
+RQ imports whatever dotted name a job holds, so whoever can write to Redis could make it run
+``os.system``.  ``job_class=runs_only(...)`` (RQ's hook) fails any other job with the reason,
+before anything is imported, and sets aside (one line on stderr) a queue entry that is not a
+job it can read, where RQ's loop would stop."""
 import sys
 from typing import Any
 
@@ -15,7 +11,6 @@ from rq.exceptions import NoSuchJobError, StopRequested
 from rq.job import Job
 
 CALLBACKS = ("success_callback_name", "failure_callback_name", "stopped_callback_name")
-# The job events' callbacks (events.py), for workers whose creators listen.
 EVENT_CALLBACKS = ("kuestyle.events.job_completed", "kuestyle.events.job_failed",
                    "kuestyle.events.attempt_failed")
 

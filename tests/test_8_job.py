@@ -7,7 +7,6 @@ import signal
 import pytest
 from rq import Queue, SimpleWorker
 
-from kuestyle.connection import quiet_rq_logs
 from rq.serializers import JSONSerializer
 from tests.helpers import import_lesson
 
@@ -70,12 +69,12 @@ def test_empty_list_creates_nothing(lesson, queue, capsys):
 def test_completed_and_failed_lines_appear_with_a_burst_worker(lesson, queue,
                                                                capsys):
     jobs = lesson.create_push_notifications_jobs(JOBS, queue)
-    quiet_rq_logs()
     handlers = (signal.getsignal(signal.SIGINT),
                 signal.getsignal(signal.SIGTERM))
     try:
         SimpleWorker([queue], connection=queue.connection,
-                     serializer=JSONSerializer).work(burst=True)
+                     serializer=JSONSerializer).work(burst=True,
+                                                     logging_level="CRITICAL")
     finally:
         signal.signal(signal.SIGINT, handlers[0])
         signal.signal(signal.SIGTERM, handlers[1])

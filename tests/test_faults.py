@@ -19,8 +19,8 @@ from rq.serializers import JSONSerializer
 
 from tools import embedded_redis
 from kuestyle.ids import next_ids
-from tests.helpers import (describe, expire_heartbeats, hammer, import_lesson, lesson_env, listening_address,
-                           run_lesson, wait_for_worker, wait_until)
+from tests.helpers import (describe, expire_heartbeats, hammer, import_lesson, lesson_env,
+                           listening_address, run_lesson, wait_for_worker, wait_until)
 
 pytestmark = pytest.mark.slow
 # Kept off each other: the tests that load the two cores or time a recovery run one after
@@ -374,3 +374,34 @@ def test_one_sigterm_stops_a_processor_while_redis_is_down(
     assert not any("Traceback" in line for line in processor.errors), processor
     wait_until(lambda: not any(child.is_running() and child.status() != psutil.STATUS_ZOMBIE
                                for child in tree), 10, "nothing the processor started is left")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("script, queue_name", [
+    ("6-job_processor.py", "push_notification_code"),
+    ("7-job_processor.py", "push_notification_code_2"),
+    ("102-delayed_job_worker.py", "reminders")])
+def test_one_sigterm_stops_a_processor_while_redis_is_frozen(
+        script, queue_name, private_redis, background):
+    """Redis stopped with SIGSTOP accepts connections and answers nothing: each command
+    waits for its socket timeout, which RQ sets to its wait for a job plus 10 s (15 s with
+    the lessons' worker_ttl).  One SIGTERM still ends the processor, its pool and its
+    scheduler within 20 s (kuestyle/overrides.py)."""
+    import redis as redis_py
+    processor = background(script, env=lesson_env(REDIS_URL=private_redis.url))
+    client = redis_py.Redis.from_url(private_redis.url)
+    wait_for_worker(client, queue_name, count=2 if script.startswith("7-") else 1)
+    client.close()
+    tree = psutil.Process(processor.proc.pid).children(recursive=True)  # pool, scheduler
+    os.kill(private_redis.pid, signal.SIGSTOP)
+    try:
+        wait_until(lambda: any("Redis connection lost" in line for line in processor.errors),
+                   30, f"{script} noticed that Redis froze (a 15 s socket timeout)")
+        processor.signal(signal.SIGTERM)
+        status = processor.wait(timeout=20)
+        assert status in (0, 1), processor
+        assert not any("Traceback" in line for line in processor.errors), processor
+        wait_until(lambda: not any(child.is_running() and child.status() != psutil.STATUS_ZOMBIE
+                                   for child in tree), 10, "nothing the processor started left")
+    finally:
+        os.kill(private_redis.pid, signal.SIGCONT)

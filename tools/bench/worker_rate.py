@@ -20,7 +20,7 @@ from rq import SimpleWorker, Worker
 from rq.serializers import JSONSerializer
 from rq.worker_pool import WorkerPool
 
-from kuestyle.connection import connect, quiet_rq_logs, redis_url
+from kuestyle.connection import connect, redis_url
 from kuestyle.overrides import PoolSimpleWorker
 from kuestyle.registered import runs_only
 from kuestyle.settings import PATIENT, WORKER_SETTINGS
@@ -28,18 +28,18 @@ from kuestyle.settings import PATIENT, WORKER_SETTINGS
 
 def main(mode: str, processes: int, queue: str) -> None:
     """Work the queue in burst mode and print the start and end times."""
-    quiet_rq_logs()
     if mode == "lesson":
         connection = connect(**PATIENT)
         jobs = runs_only("tools.bench.jobs.noop")
         start = time.time()
         if processes == 1:
             SimpleWorker([queue], connection=connection, job_class=jobs,
-                         **WORKER_SETTINGS).work(burst=True)
+                         **WORKER_SETTINGS).work(burst=True, logging_level="CRITICAL")
         else:
             WorkerPool([queue], connection=connection, num_workers=processes,
                        worker_class=partial(PoolSimpleWorker, **WORKER_SETTINGS),
-                       serializer=JSONSerializer, job_class=jobs).start(burst=True)
+                       serializer=JSONSerializer, job_class=jobs
+                       ).start(burst=True, logging_level="CRITICAL")
     else:
         connection = redis.Redis.from_url(redis_url())
         worker_class = Worker if mode == "fork" else SimpleWorker

@@ -33,16 +33,44 @@ def redis_url() -> str:
     return os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
 
 
+class SentinelMaster(redis.Connection):
+    """A connection to the master the Sentinels name now.  redis-py 8.1's own Sentinel
+    connection does not follow a failover (its commands connect through
+    ``connect_check_health``, which keeps the old address); and these settings are plain
+    values, so RQ rebuilds the connection in a WorkerPool's processes."""
+
+    def __init__(self, sentinels: tuple = (), master_name: str = "", **settings: Any):
+        """Where to ask; redis-py's Connection does the rest."""
+        self.sentinels, self.master_name = sentinels, master_name
+        super().__init__(**settings)
+
+    def connect_check_health(self, *args: Any, **kwargs: Any) -> None:
+        """Ask the Sentinels where the master is now, then connect to it."""
+        if not self.is_connected:
+            sentinels = Sentinel(self.sentinels, sentinel_kwargs=QUICK)
+            self.host, self.port = sentinels.discover_master(self.master_name)
+        super().connect_check_health(*args, **kwargs)
+
+    def read_response(self, *args: Any, **kwargs: Any) -> Any:
+        """A former master, now a replica, refuses writes: reconnect to the new one."""
+        try:
+            return super().read_response(*args, **kwargs)
+        except redis.exceptions.ReadOnlyError:
+            self.disconnect()
+            raise redis.exceptions.ConnectionError("the master is now a replica: failover")
+
+
 def client_for(url: str, **options: Any) -> redis.Redis:
-    """A client for url: a server's, or (redis-py's Sentinel) the master's."""
+    """A client for url: a server's, or the master's that Sentinels name."""
     parts = urlsplit(url)
     if parts.scheme != "redis+sentinel":
         return redis.Redis.from_url(url, **options)
     hosts = [host.rpartition(":") for host in parts.netloc.rpartition("@")[2].split(",")]
     name, _, db = parts.path.strip("/").partition("/")
-    sentinels = Sentinel([(host, int(port)) for host, _, port in hosts], sentinel_kwargs=QUICK)
-    return sentinels.master_for(name, db=int(db or 0),
-                                password=unquote(parts.password or "") or None, **options)
+    return redis.Redis(connection_pool=redis.ConnectionPool(
+        connection_class=SentinelMaster, master_name=name, db=int(db or 0),
+        sentinels=tuple((host, int(port)) for host, _, port in hosts),
+        password=unquote(parts.password or "") or None, **options))
 
 
 def connect(url: str | None = None, **options: Any) -> redis.Redis:
@@ -63,6 +91,12 @@ class LoopErrors(logging.Handler):
                                                    else record.getMessage()))
 
 
+def stop_requested() -> bool:
+    """True once RQ's worker in this process handled a first SIGINT or SIGTERM: RQ's
+    handler installs ``request_force_stop`` for the next one (RQ 2.12)."""
+    return getattr(signal.getsignal(signal.SIGTERM), "__name__", "") == "request_force_stop"
+
+
 def run(main: Callable[[], Any]) -> None:
     """Run a script's main() and exit with its status (0 if it returns None)."""
     for stream in (sys.stdout, sys.stderr):
@@ -81,6 +115,8 @@ def run(main: Callable[[], Any]) -> None:
     except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as error:
         sys.exit(NOT_CONNECTED.format(error))
     except redis.exceptions.RedisError as error:
-        sys.exit(f"Redis error: {error}")
+        # A worker RQ stopped mid-pipeline (its handler raises wherever the loop is) finds
+        # the connection a reply out of step as it says goodbye: asked to stop, it has.
+        sys.exit(0 if stop_requested() else f"Redis error: {error}")
     except TimeoutError as error:  # a demo's own wait for an event
         sys.exit(f"The demo stopped: {error}")

@@ -14,7 +14,6 @@ version it was checked with (redis 8.1, RQ 2.12).
 """
 import multiprocessing
 import os
-import signal
 import sys
 import threading
 from typing import Any
@@ -23,10 +22,7 @@ from redis.exceptions import RedisError
 from redis.retry import Retry
 from rq import SimpleWorker
 
-
-def stop_requested() -> bool:
-    """True once RQ's worker in this process handled a first SIGINT or SIGTERM."""
-    return getattr(signal.getsignal(signal.SIGTERM), "__name__", "") == "request_force_stop"
+from kuestyle.connection import stop_requested
 
 
 class SaysWhenRedisIsBack(Retry):

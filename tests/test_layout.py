@@ -226,7 +226,7 @@ def test_the_override_is_checked_against_the_versions_it_relies_on():
 def test_a_worker_asked_to_stop_is_seen_as_stopping(rq_connection):
     """What overrides.stop_requested() reads: after RQ's first SIGTERM handler ran."""
     import signal
-    from kuestyle.overrides import stop_requested
+    from kuestyle.connection import stop_requested
     worker = SimpleWorker(["q"], connection=rq_connection)
     before = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
     try:

@@ -217,7 +217,7 @@ def one_script(block_scenario: str):
     scenario(block_scenario)(run)
 
 
-for _name in ("0-redis_client", "1", "2", "4", "101"):
+for _name in ("1", "2", "4", "101"):
     one_script(_name)
 
 

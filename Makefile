@@ -60,7 +60,7 @@ redis-status: venv
 dashboard: venv
 	$(PY) 109-dashboard.py
 
-## The slow lesson: a worker killed mid-job, its job recovered by another (about 7 s).
+## The slow lesson: a worker killed mid-job, its job recovered by another (about 65 s).
 crash-demo: venv
 	$(PY) 106-crash_recovery.py
 

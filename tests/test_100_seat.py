@@ -293,13 +293,15 @@ def test_sigterm_answers_every_request_it_took_before_exiting(serve_app, rq_conn
 @pytest.mark.slow
 def test_one_gunicorn_launch_sells_50_however_its_workers_are_replaced(
         serve_app, r, rq_connection):
-    """The production command: a worker SIGKILLed or replaced on HUP mid-sale must not put
-    50 seats on sale again (each worker used to run create_app(): 90 sold for 50)."""
+    """The production command, without --preload so that every worker runs create_app(): a
+    worker SIGKILLed or replaced on HUP mid-sale must not put 50 seats on sale again (the
+    factory used to: 90 sold for 50); the launch is gunicorn's on_starting hook."""
     import psutil
     from tools.lesson_processes import PRODUCTION_SERVER
     # Old workers get 5 s to finish after HUP (gunicorn's default: 30).
     app = serve_app("100-seat.py", ready_path="/available_seats",
-                    production=[*PRODUCTION_SERVER, "--graceful-timeout", "5"])
+                    production=[*(o for o in PRODUCTION_SERVER if o != "--preload"),
+                                "--graceful-timeout", "5"])
     master = psutil.Process(app.proc.pid)
     finished = Queue("reserve_seat", connection=rq_connection,
                      serializer=JSONSerializer).finished_job_registry

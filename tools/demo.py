@@ -283,7 +283,7 @@ def beyond(connection: redis.Redis) -> None:
     task_109()
     task_111(connection)
     task_112(connection)
-    print("\n(Lesson 106, crash recovery, takes about 7 s: make crash-demo)")
+    print("\n(Lesson 106, crash recovery, takes about 65 s: make crash-demo)")
 
 
 def lessons(connection: redis.Redis) -> None:

@@ -11,6 +11,7 @@ class that checks the names a job holds, or a WorkerPool of them for 2).
 Prints JSON: {"start": t0, "end": t1} in Unix seconds.
 """
 import json
+import logging
 import sys
 import time
 from functools import partial
@@ -28,6 +29,7 @@ from kuestyle.settings import PATIENT, WORKER_SETTINGS
 
 def main(mode: str, processes: int, queue: str) -> None:
     """Work the queue in burst mode and print the start and end times."""
+    logging.getLogger("rq").addHandler(logging.NullHandler())  # stdout is the result's
     if mode == "lesson":
         connection = connect(**PATIENT)
         jobs = runs_only("tools.bench.jobs.noop")

@@ -12,8 +12,8 @@ from rq.serializers import JSONSerializer
 
 from kuestyle.connection import connect, run
 from kuestyle.ids import next_id
-from kuestyle.settings import KEPT, PATIENT
 from kuestyle.registered import runs_only
+from kuestyle.settings import KEPT, PATIENT
 
 PRIORITIES = ["critical", "high", "medium", "normal", "low"]
 JOB_TYPE = "email"

@@ -22,8 +22,8 @@ from rq.serializers import JSONSerializer
 from kuestyle.connection import connect, run
 from kuestyle.ids import next_id
 from kuestyle.liveness import live_workers
-from kuestyle.settings import KEPT, PATIENT, WORKER_SETTINGS
 from kuestyle.registered import runs_only
+from kuestyle.settings import KEPT, PATIENT, WORKER_SETTINGS
 
 QUEUE = "shutdown_demo"
 DEADLINE = 15.0

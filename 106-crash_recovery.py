@@ -23,8 +23,8 @@ from rq.serializers import JSONSerializer
 from kuestyle.connection import connect, run
 from kuestyle.ids import next_id
 from kuestyle.liveness import live_workers
-from kuestyle.settings import KEPT, PATIENT
 from kuestyle.registered import runs_only
+from kuestyle.settings import KEPT, PATIENT
 
 QUEUE = "renders"
 HEARTBEAT_INTERVAL = 1     # a worker renews its job's heartbeat every second

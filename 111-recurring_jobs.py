@@ -22,8 +22,8 @@ from rq.exceptions import DuplicateJobError
 from rq.serializers import JSONSerializer
 
 from kuestyle.connection import connect, run
-from kuestyle.settings import JOB_TIMEOUT, KEPT, PATIENT
 from kuestyle.recurring import next_cron_run, next_interval_run, run_id
+from kuestyle.settings import JOB_TIMEOUT, KEPT, PATIENT
 
 QUEUE = "recurring"
 # Nightly would be "0 3 * * *"; croniter reads a sixth field as seconds, so

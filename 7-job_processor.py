@@ -7,8 +7,8 @@ from rq.serializers import JSONSerializer
 from rq.worker_pool import WorkerPool
 
 from kuestyle.connection import connect, run
-from kuestyle.events import report_progress
 from kuestyle.overrides import PoolSimpleWorker
+from kuestyle.progress import report_progress
 from kuestyle.registered import EVENT_CALLBACKS, runs_only
 from kuestyle.settings import PATIENT, WORKER_SETTINGS
 

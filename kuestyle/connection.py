@@ -97,6 +97,12 @@ def stop_requested() -> bool:
     return getattr(signal.getsignal(signal.SIGTERM), "__name__", "") == "request_force_stop"
 
 
+def default_signals() -> None:
+    """SIGINT and SIGTERM back to the system's default: they end the process."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_DFL)
+
+
 def run(main: Callable[[], Any]) -> None:
     """Run a script's main() and exit with its status (0 if it returns None)."""
     for stream in (sys.stdout, sys.stderr):
@@ -108,6 +114,9 @@ def run(main: Callable[[], Any]) -> None:
         logs.addHandler(LoopErrors())
     for signum in (signal.SIGINT, signal.SIGTERM):  # even started with "&"
         signal.signal(signum, signal.default_int_handler)
+    # A process forked from this one (a WorkerPool's worker, RQ's scheduler) is stopped by
+    # a signal, quietly, until RQ installs its own handlers: no KeyboardInterrupt traceback.
+    os.register_at_fork(after_in_child=default_signals)
     try:
         sys.exit(main())
     except (KeyboardInterrupt, StopRequested):  # StopRequested: RQ's, out of its loop

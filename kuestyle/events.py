@@ -1,6 +1,6 @@
-"""Kue's job events on RQ, which has none: a job's progress, and its outcome from RQ's
-``on_success``/``on_failure`` callbacks, are published on its queue's channel
-(``{"id": "3", "event": "complete"}``), and a ``JobListener`` hands them to the creator.
+"""Kue's job events on RQ, which has none: a job's outcome, from RQ's ``on_success`` /
+``on_failure`` callbacks, is published on its queue's channel with its progress
+(progress.py), and a ``JobListener`` hands them to the creator.
 
 Kue's one attempt: a job that raises fails at once.  Lesson jobs carry one ``Retry``
 (settings.py) for a lost worker only: ``job_failed`` withdraws it for any other error (RQ
@@ -15,30 +15,16 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import redis
-from rq import Queue, get_current_job
+from rq import Queue
 from rq.exceptions import AbandonedJobError
 from rq.job import Job, JobStatus
 
 from kuestyle.liveness import live_workers
+from kuestyle.progress import publish
 
 FIELDS = {"progress": ("progress", int), "failed attempt": ("error", str),
           "failed": ("error", str), "complete": ("id", str)}
 ABANDONED = "its worker stopped before the job ended (killed, or lost)"
-
-
-def publish(job: Job, event: str, **fields: Any) -> None:
-    """Publish one event about job on its queue's channel."""
-    job.connection.publish(f"q:events:{job.origin}",
-                           json.dumps({"id": job.id, "event": event, **fields}))
-
-
-def report_progress(percent: int) -> None:
-    """Kue's ``job.progress()``, in a job: kept in ``job.meta``, published as an event."""
-    job = get_current_job()
-    if job is not None:  # None when called directly, outside a job
-        job.meta["progress"] = percent
-        job.save_meta()
-        publish(job, "progress", progress=percent)
 
 
 def job_completed(job: Job, connection: redis.Redis, *args: Any, **kwargs: Any) -> None:

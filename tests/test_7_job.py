@@ -122,6 +122,7 @@ def test_ctrl_c_lets_both_running_jobs_finish(background, rq_connection, r):
 
 
 @pytest.mark.slow
+@pytest.mark.minute
 def test_a_job_that_ends_its_process_fails_with_a_reason_and_its_worker_is_replaced(
         background, rq_connection):
     """os._exit in a job kills one of the two workers: the pool starts another, the job

@@ -21,6 +21,7 @@ KUE_ROWS = ["task 6, 1 job, creator start to exit", "task 7, 11 jobs, creator st
 # Every row runs, the comparison beside Kue too (npm install included on a fresh clone):
 # about a minute idle, over two on a loaded machine; the deadline is for a hang, not speed.
 @pytest.mark.slow
+@pytest.mark.minute
 @pytest.mark.timeout(600)
 def test_the_benchmark_prints_a_full_table_and_oversells_nothing():
     proc = subprocess.run([PYTHON, "-m", "tools.bench.run", "--smoke"], cwd=ROOT,

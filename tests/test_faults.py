@@ -104,6 +104,7 @@ def test_redis_killed_three_times_mid_run_fails_and_loses_no_job(aof_redis, back
     client.close()
 
 
+@pytest.mark.minute
 def test_a_job_a_crash_left_in_flight_runs_within_a_tidy_up_or_two(
         background, rq_connection):
     """A job moved to the in-flight list whose BLMOVE reply was lost (as a crash of Redis or

@@ -186,8 +186,9 @@ def run_shown(lesson, command: str) -> list[str]:
 SCENARIOS: dict = {}
 
 
-def scenario(name: str, slow: bool = False):
-    """Register the function that makes scenario name's blocks."""
+def scenario(name: str, slow: bool | str = False):
+    """Register the function that makes scenario name's blocks (slow="minute": it waits
+    RQ's minute)."""
     def register(function):
         SCENARIOS[name] = (function, slow)
         return function
@@ -346,7 +347,7 @@ def lesson_105(ctx):
     return {"run": Terminal(ctx).run("run")}
 
 
-@scenario("106", slow=True)
+@scenario("106", slow="minute")
 def lesson_106(ctx):
     """A killed worker's job, back and completed once its heartbeat expired: RQ's minute
     (1 s of job_monitoring_interval + 60 s), a tidy-up every 2 s, the 2 s job again; the
@@ -358,7 +359,7 @@ def lesson_106(ctx):
     return {"run": lines}
 
 
-@scenario("106-freeze", slow=True)
+@scenario("106-freeze", slow="minute")
 def lesson_106_freeze(ctx):
     """A worker frozen longer than RQ's minute: its job runs elsewhere, then again once the
     frozen one wakes; the job's receipt keeps the first result (about 75 s)."""
@@ -458,7 +459,8 @@ def ctx(r, rq_connection, background, serve_app, tmp_path, request):
 BLOCKS = marked()
 
 
-@pytest.mark.parametrize("name", [pytest.param(name, marks=[pytest.mark.slow] if slow else [])
+@pytest.mark.parametrize("name", [pytest.param(name, marks=[pytest.mark.slow] * bool(slow)
+                                               + [pytest.mark.minute] * (slow == "minute"))
                                   for name, (_, slow) in SCENARIOS.items()])
 def test_a_transcript_is_what_a_real_run_prints(name, ctx):
     produced = SCENARIOS[name][0](ctx)

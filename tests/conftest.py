@@ -113,9 +113,9 @@ def private_redis(tmp_path) -> Iterator:
 def pytest_collection_modifyitems(config: pytest.Config, items: list) -> None:
     """The order tests start in (pytest-xdist gives each test process one test, then one
     more, then another as each ends): the tests that wait a minute first, one per process,
-    with the other slow ones on the rest; then quick ones, so that no process holds a second
-    long test behind its first; then the remaining slow tests, then the rest.  Two
-    minute-long tests queued on one process made the suite 168 s instead of about 90."""
+    with the other slow ones on the rest; then one quick test for each minute-long one, so
+    that no process holds a second long test behind it; then the remaining slow tests, then
+    the rest.  Two minute-long tests queued on one process made the suite 168 s."""
     processes = config.getoption("numprocesses", None)
     processes = processes if isinstance(processes, int) and processes > 0 else 1
     minute = [item for item in items if item.get_closest_marker("minute")]
@@ -123,5 +123,5 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list) -> None:
     quick = [item for item in items if not item.get_closest_marker("slow")
              and item not in minute]
     first = max(0, processes - len(minute))
-    items[:] = (minute + slow[:first] + quick[:processes] + slow[first:]
-                + quick[processes:])
+    items[:] = (minute + slow[:first] + quick[:len(minute)] + slow[first:]
+                + quick[len(minute):])

@@ -379,9 +379,8 @@ def test_one_sigterm_stops_a_processor_while_redis_is_down(
 
 @pytest.mark.slow
 @pytest.mark.parametrize("script, queue_name", [
-    ("6-job_processor.py", "push_notification_code"),
-    ("7-job_processor.py", "push_notification_code_2"),
-    ("102-delayed_job_worker.py", "reminders")])
+    ("7-job_processor.py", "push_notification_code_2"),  # SimpleWorkers in a pool
+    ("102-delayed_job_worker.py", "reminders")])  # and RQ's scheduler
 def test_one_sigterm_stops_a_processor_while_redis_is_frozen(
         script, queue_name, private_redis, background):
     """Redis stopped with SIGSTOP accepts connections and answers nothing: each command

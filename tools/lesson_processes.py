@@ -54,10 +54,10 @@ class Lesson:
         """Start ./<name> (or argv) with its stdout and stderr read line by line; probes:
         its workers also run tests/jobs.py's probe jobs (tests/with_probes.py); terminal:
         stderr goes to stdout, in the order a terminal shows them."""
-        self.name = name
+        self.name, self.env = name, env or lesson_env()
         script = ["-m", "tests.with_probes", name] if probes else [str(ROOT / name)]
         self.proc = subprocess.Popen(
-            argv or [PYTHON, *script, *args], cwd=ROOT, env=env or lesson_env(),
+            argv or [PYTHON, *script, *args], cwd=ROOT, env=self.env,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT if terminal else subprocess.PIPE,
             text=True)
         self.lines: list[str] = []
@@ -140,6 +140,28 @@ class Lesson:
         return f"<{self.name} stdout={self.lines} stderr={self.errors}>"
 
 
+def stop_consumers(url: str | None, queue_name: str) -> None:
+    """SIGTERM every live worker on queue_name at url (RQ's warm shutdown), and wait until
+    each has exited."""
+    import psutil
+    import redis
+    from rq import Queue
+
+    from kuestyle.liveness import live_workers
+    with redis.Redis.from_url(url or "redis://127.0.0.1:6379/0") as connection:
+        try:
+            pids = [worker.pid for worker in live_workers(Queue(queue_name, connection=connection))]
+        except redis.exceptions.RedisError:  # the test's Redis is gone already
+            return
+    for pid in pids:
+        try:
+            process = psutil.Process(pid)
+            process.terminate()
+            process.wait(timeout=30)
+        except psutil.Error:
+            pass
+
+
 def wait_for_worker(connection, queue_name: str, count: int = 1, timeout: float = 10) -> None:
     """Wait until count workers really listen on queue_name (so creators see them)."""
     from rq import Queue
@@ -204,6 +226,13 @@ class AppServer(Lesson):
                     self.stop()
                     raise TimeoutError(f"{name} did not start: {self.errors}")
                 time.sleep(0.05)
+
+    def stop(self) -> None:
+        """Stop the app; for the seat app, then every consumer on its Redis too: one a
+        killed app (or a gunicorn worker that was replaced) left working on its own."""
+        super().stop()
+        if self.name == "100-seat.py":
+            stop_consumers(self.env.get("REDIS_URL"), "reserve_seat")
 
     def url(self, path: str) -> str:
         """Return the full URL of path on this app."""

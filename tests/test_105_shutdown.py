@@ -1,5 +1,6 @@
 """Lesson 105: warm shutdown finishes the running job; a second signal is cold."""
 import signal
+import subprocess
 import time
 
 import psutil
@@ -30,7 +31,13 @@ def test_ctrl_c_waits_for_the_worker_so_nothing_prints_after_the_prompt(backgrou
     workers = psutil.Process(demo.proc.pid).children()
     assert len(workers) == 1, workers
     demo.signal(signum)
-    assert demo.wait(timeout=20) == 0, demo
+    try:
+        status = demo.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        alive = [(w.pid, w.status(), w.cmdline()[-1:]) for w in workers if w.is_running()]
+        raise AssertionError(f"the demo still runs 20 s after the signal: {demo}; "
+                             f"its worker: {alive}") from None
+    assert status == 0, demo
     printed = len(demo.lines)
     time.sleep(1)
     assert len(demo.lines) == printed and "Traceback" not in "".join(demo.errors), demo

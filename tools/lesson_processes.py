@@ -140,9 +140,10 @@ class Lesson:
         return f"<{self.name} stdout={self.lines} stderr={self.errors}>"
 
 
-def stop_consumers(url: str | None, queue_name: str) -> None:
+def stop_consumers(url: str | None, queue_name: str, starting: str = "reserve_seat:starting"
+                   ) -> None:
     """SIGTERM every live worker on queue_name at url (RQ's warm shutdown), and wait until
-    each has exited."""
+    each has exited; one still starting (its key, until it listens) is waited for first."""
     import psutil
     import redis
     from rq import Queue
@@ -150,7 +151,14 @@ def stop_consumers(url: str | None, queue_name: str) -> None:
     from kuestyle.liveness import live_workers
     with redis.Redis.from_url(url or "redis://127.0.0.1:6379/0") as connection:
         try:
-            pids = [worker.pid for worker in live_workers(Queue(queue_name, connection=connection))]
+            queue, deadline = Queue(queue_name, connection=connection), time.monotonic() + 30
+            was_starting = connection.exists(starting)
+            while connection.exists(starting) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            # It deletes its key just before RQ registers it: give it those moments.
+            while was_starting and not live_workers(queue) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            pids = [worker.pid for worker in live_workers(queue)]
         except redis.exceptions.RedisError:  # the test's Redis is gone already
             return
     for pid in pids:

@@ -119,7 +119,5 @@ if __name__ == "__main__":
     arguments = parser.parse_args()
     if not 0 < arguments.kill_after < arguments.seconds:
         parser.error("--kill-after must be between 0 and --seconds")
-    try:
-        main(arguments.seconds, arguments.kill_after)
-    except KeyboardInterrupt:
-        sys.exit(130)
+    # run(): its lines and the worker's never merge; Ctrl-C stops it quietly.
+    run(lambda: main(arguments.seconds, arguments.kill_after))

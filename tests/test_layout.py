@@ -199,6 +199,19 @@ def test_at_most_two_overrides_all_in_overrides_py():
     assert overridden == ["SaysWhenRedisIsBack.call_with_retry", "PoolSimpleWorker.work"]
 
 
+@pytest.mark.parametrize("name", [name for name in LESSONS
+                                  if '__name__ == "__main__"' in (ROOT / name).read_text()])
+def test_every_script_starts_through_run(name):
+    """run(main): one-line Redis errors, a quiet Ctrl-C, and lines that never merge with
+    another process's on a shared terminal (lesson 110's did, once, without it)."""
+    tree = ast.parse((ROOT / name).read_text())
+    main_block = [node for node in tree.body if isinstance(node, ast.If)
+                  and "__main__" in ast.unparse(node.test)]
+    calls = [node.func.id for block in main_block for node in ast.walk(block)
+             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)]
+    assert "run" in calls, name
+
+
 def test_no_lesson_defines_a_worker_class():
     for name in LESSONS:
         tree = ast.parse((ROOT / name).read_text())

@@ -57,3 +57,17 @@ def expire_heartbeats(connection, queue_name: str, job_ids=None) -> int:
     if entries:
         connection.zadd(key, dict.fromkeys(entries, 1), xx=True)
     return len(entries)
+
+
+def age_stranded_jobs(connection, queue_name: str, seen: dict) -> None:
+    """Make a job a crash stranded in RQ's in-flight list (its BLMOVE reply lost: taken,
+    never started) look as if a tidy-up first saw it a minute ago, so that the next tidy-up
+    hands it back (docs/RECOVERY.md; tests/test_faults.py's in-flight test measures the
+    minute itself).  Only an id found in the list twice, 2 s apart, counts as stranded: a
+    worker moves a job it got out of the list at once.  seen: id -> when first found."""
+    from rq import Queue
+    in_flight = Queue(queue_name, connection=connection).intermediate_queue
+    now = time.monotonic()
+    for job_id in in_flight.get_job_ids():
+        if now - seen.setdefault(job_id, now) >= 2:
+            connection.set(in_flight.get_first_seen_key(job_id), time.time() - 120, ex=86400)

@@ -298,3 +298,8 @@ def test_an_xdist_group_keeps_its_tests_in_one_test_process(request):
     if not getattr(request.config.option, "loadgroup", False):
         pytest.skip("not a test process of --dist loadgroup")
     assert request.node.nodeid.endswith("@heavy"), request.node.nodeid
+
+
+def test_the_readme_stays_a_tutorials_length():
+    """At most 450 lines: topics beyond the tasks live in docs/."""
+    assert len((ROOT / "README.md").read_text().splitlines()) <= 450

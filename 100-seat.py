@@ -21,8 +21,8 @@ from kuestyle.web import answers_like_express, serve
 
 SEATS_KEY = "available_seats"
 QUEUE = "reserve_seat"
-JOBS = runs_only("100-seat.take_seat", "100-seat.seat_reserved",  # and
-                 "100-seat.seat_not_reserved")  # nothing else (Kue: process)
+# What the consumer runs, whatever a job in Redis names (Kue: queue.process).
+JOBS = runs_only("100-seat.take_seat", "100-seat.seat_not_reserved")
 # One atomic step: a seat if one is left, once per job (a rerun: its receipt).
 TAKE_SEAT = """
 local taken = redis.call('GET', KEYS[2])
@@ -46,8 +46,7 @@ def get_current_available_seats(connection: redis.Redis = client) -> int:
 
 
 def put_seats_on_sale(resume: bool = False) -> None:
-    """At launch: 50 seats, or keep an earlier run's count if resume (or
-    RESUME_SEATS=1)."""
+    """At launch: 50 seats; resume (or RESUME_SEATS=1): keep the count."""
     resume = resume or os.environ.get("RESUME_SEATS") == "1"
     client.set(SEATS_KEY, 50, nx=resume)
 
@@ -58,25 +57,20 @@ def take_seat() -> int:
     left = job.connection.eval(TAKE_SEAT, 2, SEATS_KEY, f"{QUEUE}:{job.id}")
     if left < 0:
         raise RuntimeError("Not enough seats available")
+    print(f"Seat reservation job {job.id} completed")  # the server's terminal
     return left
 
 
-def seat_reserved(job: Job, *args: object) -> None:
-    """RQ success callback, in the server's terminal."""
-    print(f"Seat reservation job {job.id} completed")
-
-
-def seat_not_reserved(job: Job, connection: redis.Redis, exc_type: type,
-                      exc_value: BaseException, *args: object) -> None:
-    """RQ failure callback: final, unless the consumer was lost (retried)."""
-    job_failed(job, connection, exc_type, exc_value, *args)  # Kue's events
+def seat_not_reserved(job: Job, *failure: object) -> None:
+    """RQ failure callback (job, connection, error...): final, unless the
+    consumer was lost (then retried)."""
+    job_failed(job, *failure)  # Kue's events, and its one attempt
     if not job.retries_left:
         print(f"Seat reservation job {job.id} failed: {job.meta['error']}")
 
 
 def create_app(url: str | None = None) -> Flask:
     """Build the seat app on the Redis at url (default: REDIS_URL)."""
-    # A HEAD never reserves nor processes; a reservation Redis refused: 503.
     app = answers_like_express(Flask(__name__), {"reserve", "process"},
                                {"reserve": "Reservation failed"})
     connection = client_for(url, **QUICK) if url else client
@@ -95,7 +89,6 @@ def create_app(url: str | None = None) -> Flask:
             return {"status": "Reservation are blocked"}, 409
         queue.enqueue("100-seat.take_seat", job_id=next_id(connection),
                       job_timeout=5, retry=Retry(max=3), **KEPT,
-                      on_success=Callback("100-seat.seat_reserved"),
                       on_failure=Callback("100-seat.seat_not_reserved"))
         return {"status": "Reservation in process"}, 202
 
@@ -122,7 +115,6 @@ def main() -> None:
                             job_class=JOBS, **WORKER_SETTINGS).work()
     if sys.argv[1:] not in ([], ["--resume"]):
         sys.exit("usage: ./100-seat.py [--resume]  (--resume: keep the count)")
-    client.ping()
     put_seats_on_sale(resume=sys.argv[1:] == ["--resume"])
     serve(create_app(), 1245)
 

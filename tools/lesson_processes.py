@@ -224,7 +224,9 @@ class AppServer(Lesson):
             argv = [PYTHON, "-m", "gunicorn", *options, *launch,
                     "-b", f"127.0.0.1:{self.port}", f"{name[:-3]}:create_app()"]
         super().__init__(name, *args, env=env, argv=argv, terminal=terminal)
-        deadline = time.monotonic() + 15
+        # A liveness bound, not a speed claim: gunicorn and its workers, on a machine
+        # whose two cores a whole test suite shares, took more than 15 s once.
+        deadline = time.monotonic() + 30
         while True:
             try:
                 http_get(self.url(ready_path), timeout=1)

@@ -47,7 +47,7 @@ def test_full_run_creator_and_processor(background, rq_connection):
     tries = [len(queue.fetch_job(job_id).results()) for job_id in BLACKLISTED]
     assert tries == [1, 1], "a blacklisted number is tried once, not retried"
     # The census: every key one of these jobs left expires (RQ's defaults keep a failed
-    # job a year and its result stream for ever), as kuestyle/recovery.py's KEPT says.
+    # job a year and its result stream for ever), as kuestyle/settings.py's KEPT says.
     from kuestyle.settings import KEPT
     for job_id in map(str, range(1, 12)):
         for key in (f"rq:job:{job_id}", f"rq:results:{job_id}"):

@@ -2,6 +2,8 @@
 import shutil
 import subprocess
 
+import pytest
+
 from tests.helpers import PYTHON, ROOT, lesson_env
 from tools import embedded_redis
 
@@ -54,3 +56,19 @@ def test_processes_choosing_ports_at_once_never_get_the_same_one():
     ports = [int(port) for chooser in choosers
              for port in chooser.communicate(timeout=60)[0].split()]
     assert len(ports) == 400 and len(set(ports)) == 400
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_the_demo_runs_every_lesson_with_no_traceback(redis_server):
+    """The README's first command, on the test's Redis (`make demo` uses the Redis at
+    REDIS_URL when one answers): every task's heading, exit status 0, and no traceback from
+    any lesson it runs (a stale call in the demo's own script once showed one, exit 0)."""
+    ran = subprocess.run([PYTHON, "-m", "tools.demo"], cwd=ROOT, env=lesson_env(),
+                         capture_output=True, text=True, timeout=280)
+    assert ran.returncode == 0, ran.stderr[-2000:]
+    shown = ran.stdout + ran.stderr
+    assert "Traceback" not in shown, shown[shown.find("Traceback") - 500:][:2000]
+    for task in ("Task 0", "Task 1", "Task 2", "Task 4", "Task 5", "Task 6", "Task 7",
+                 "Task 8", "Task 9", "Task 100"):
+        assert f"=== {task}" in ran.stdout, task

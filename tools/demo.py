@@ -141,7 +141,7 @@ def task_8(connection: redis.Redis) -> None:
     snippet = ("import importlib, rq, kuestyle.connection\n"
                "job = importlib.import_module('8-job')\n"
                "queue = rq.Queue('push_notification_code_3',\n"
-               "                 connection=kuestyle.connection.client())\n"
+               "                 connection=kuestyle.connection.connect())\n"
                "jobs = job.create_push_notifications_jobs([\n"
                "    {'phoneNumber': '4153518780', 'message': 'This is the code 1234'},\n"
                "    {'phoneNumber': '4153518743', 'message': 'This is the code 4321'}],"

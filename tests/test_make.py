@@ -59,6 +59,7 @@ def test_processes_choosing_ports_at_once_never_get_the_same_one():
 
 
 @pytest.mark.slow
+@pytest.mark.minute  # about 40 s: started first, with the longest
 @pytest.mark.timeout(300)
 def test_the_demo_runs_every_lesson_with_no_traceback(redis_server):
     """The README's first command, on the test's Redis (`make demo` uses the Redis at

@@ -168,8 +168,12 @@ def private_uses(path) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("path", [ROOT / name for name in LESSONS] + PACKAGE,
-                         ids=lambda p: p.name)
+TOOLS = sorted(path for folder in ("tools", "deploy") for path in (ROOT / folder).rglob("*.py")
+               if "node_modules" not in path.parts)
+
+
+@pytest.mark.parametrize("path", [ROOT / name for name in LESSONS] + PACKAGE + TOOLS,
+                         ids=lambda p: str(p.relative_to(ROOT)))
 def test_no_private_attribute_of_rq_or_redis_is_touched(path):
     assert private_uses(path) == []
 

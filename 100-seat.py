@@ -47,8 +47,7 @@ def get_current_available_seats(connection: redis.Redis = client) -> int:
 
 def put_seats_on_sale(resume: bool = False) -> None:
     """At launch: 50 seats; resume (or RESUME_SEATS=1): keep the count."""
-    resume = resume or os.environ.get("RESUME_SEATS") == "1"
-    client.set(SEATS_KEY, 50, nx=resume)
+    client.set(SEATS_KEY, 50, nx=resume or os.getenv("RESUME_SEATS") == "1")
 
 
 def take_seat() -> int:
@@ -62,8 +61,7 @@ def take_seat() -> int:
 
 
 def seat_not_reserved(job: Job, *failure: object) -> None:
-    """RQ failure callback (job, connection, error...): final, unless the
-    consumer was lost (then retried)."""
+    """RQ failure callback: final, unless its consumer was lost (retried)."""
     job_failed(job, *failure)  # Kue's events, and its one attempt
     if not job.retries_left:
         print(f"Seat reservation job {job.id} failed: {job.meta['error']}")
@@ -95,9 +93,8 @@ def create_app(url: str | None = None) -> Flask:
     @app.get("/process")
     def process() -> dict:
         """Start the queue's consumer, unless one listens or is starting."""
-        starting = "reserve_seat:starting"  # for 30 s, or until it listens
-        if not live_workers(queue) and connection.set(starting, 1, nx=True,
-                                                      ex=30):
+        if not live_workers(queue) and connection.set(  # until it listens
+                "reserve_seat:starting", 1, nx=True, ex=30):
             consumer = subprocess.Popen([sys.executable, __file__, "consume"],
                                         start_new_session=True)
             atexit.register(consumer.wait)  # at exit, last: its job ends
